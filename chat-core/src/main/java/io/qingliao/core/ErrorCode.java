@@ -1,5 +1,7 @@
 package io.qingliao.core;
 
+import java.util.Optional;
+
 /** The protocol's error codes, as sent in {@code error.code}. */
 public enum ErrorCode {
   BAD_REQUEST("bad_request"),
@@ -21,6 +23,16 @@ public enum ErrorCode {
 
   ErrorCode(String wire) {
     this.wire = wire;
+  }
+
+  /** The code whose wire form is {@code wire}, or empty for a code this version does not know. */
+  public static Optional<ErrorCode> fromWire(String wire) {
+    for (ErrorCode code : values()) {
+      if (code.wire.equals(wire)) {
+        return Optional.of(code);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The code as it appears on the wire. */

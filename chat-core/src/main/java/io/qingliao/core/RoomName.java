@@ -10,9 +10,11 @@ import java.util.regex.Pattern;
  */
 public record RoomName(String value) implements Comparable<RoomName> {
   public static final int MAX_CODE_POINTS = 64;
-  public static final RoomName LOBBY = new RoomName("lobby");
 
+  // Declared before LOBBY: static fields initialize in order, and LOBBY's constructor uses it.
   private static final Pattern ALLOWED = Pattern.compile("[\\p{L}\\p{M}\\p{Nd}_.\\-]+");
+
+  public static final RoomName LOBBY = new RoomName("lobby");
 
   public RoomName {
     Objects.requireNonNull(value, "value");

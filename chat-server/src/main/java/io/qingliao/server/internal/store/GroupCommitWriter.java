@@ -1,0 +1,330 @@
+package io.qingliao.server.internal.store;
+
+import io.qingliao.core.ChatMessage;
+import io.qingliao.core.MessageDraft;
+import io.qingliao.core.RoomName;
+import io.qingliao.core.StoreUnavailableException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sequencer and the single writer of a SQLite store. {@link #append} gives a draft its
+ * room's next seq and queues it without any I/O; one thread takes everything queued (up to
+ * {@link #MAX_BATCH}), inserts it in one transaction and completes the futures in order once the
+ * commit has returned.
+ *
+ * <p>A failed commit fails every future of its batch with {@link StoreUnavailableException},
+ * re-bases the rooms of the batch to their committed seq and drops the connection; the next
+ * batch opens a new one, so service resumes by itself once the disk is back.
+ */
+public final class GroupCommitWriter implements AutoCloseable {
+  /** Most messages in one transaction. */
+  public static final int MAX_BATCH = 4096;
+  /** Most messages waiting for a commit; beyond this, appends fail at once (server_busy). */
+  public static final int MAX_QUEUED = 100_000;
+
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final long CLOSE_TIMEOUT_MS = 30_000;
+  private static final String INSERT_MESSAGE =
+      "INSERT INTO messages (room, seq, id, sender, text, ts, cid) VALUES (?, ?, ?, ?, ?, ?, ?)";
+  private static final String UPSERT_ROOM =
+      "INSERT INTO rooms (room, last_seq) VALUES (?, ?)"
+          + " ON CONFLICT (room) DO UPDATE SET last_seq = excluded.last_seq";
+
+  private final SqliteFiles files;
+  private final ToLongFunction<RoomName> storedMaxSeq;
+  private final ConcurrentHashMap<RoomName, RoomSequence> sequences = new ConcurrentHashMap<>();
+  private final LinkedBlockingQueue<PendingAppend> queue = new LinkedBlockingQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final ReentrantReadWriteLock admission = new ReentrantReadWriteLock();
+  private final Thread thread;
+  private boolean closed; // guarded by admission
+
+  // Writer thread only (after the constructor).
+  private Connection connection;
+  private PreparedStatement insertMessage;
+  private PreparedStatement upsertRoom;
+  private Statement control;
+  private Object openedFileKey;
+  private boolean failing;
+
+  private volatile Object currentFileKey;
+
+  /**
+   * @param initial an open writer connection from {@link SqliteFiles#openWriter()}, handed over
+   * @param storedMaxSeq reads a room's highest stored seq (0 when none); may throw
+   *     {@link StoreUnavailableException}
+   */
+  public GroupCommitWriter(SqliteFiles files, Connection initial, ToLongFunction<RoomName> storedMaxSeq)
+      throws SQLException {
+    this.files = files;
+    this.storedMaxSeq = storedMaxSeq;
+    adopt(initial);
+    this.thread = new Thread(this::run, "qingliao-sqlite-writer");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Assigns the next seq of the draft's room and queues it. Never blocks on a commit. */
+  public CompletableFuture<ChatMessage> append(MessageDraft draft) {
+    Objects.requireNonNull(draft, "draft");
+    Lock lock = admission.readLock();
+    lock.lock();
+    try {
+      if (closed) {
+        return CompletableFuture.failedFuture(new StoreUnavailableException("store is closed"));
+      }
+      if (queued.incrementAndGet() > MAX_QUEUED) {
+        queued.decrementAndGet();
+        return CompletableFuture.failedFuture(new StoreUnavailableException("store is overloaded"));
+      }
+      RoomSequence sequence;
+      try {
+        sequence = sequence(draft.room());
+      } catch (StoreUnavailableException e) {
+        queued.decrementAndGet();
+        return CompletableFuture.failedFuture(e);
+      }
+      CompletableFuture<ChatMessage> future = new CompletableFuture<>();
+      synchronized (sequence) {
+        ChatMessage message = draft.withSeq(sequence.next());
+        queue.add(new PendingAppend(message, sequence, sequence.epoch(), future));
+      }
+      return future;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The highest seq handed out in {@code room}, or -1 when this writer has not seen the room. */
+  public long assignedSeq(RoomName room) {
+    RoomSequence sequence = sequences.get(room);
+    return sequence == null ? -1 : sequence.assigned();
+  }
+
+  /** Identity of the database file the writer currently writes, for readers to follow. */
+  public Object currentFileKey() {
+    return currentFileKey;
+  }
+
+  /** Stops taking appends, commits what is queued, stops the thread. Idempotent. */
+  @Override
+  public void close() {
+    Lock lock = admission.writeLock();
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        queue.add(PendingAppend.STOP);
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      thread.join(CLOSE_TIMEOUT_MS);
+      if (thread.isAlive()) {
+        log.warn("SQLite writer did not finish within {} ms; interrupting it", CLOSE_TIMEOUT_MS);
+        thread.interrupt();
+        thread.join(TimeUnit.SECONDS.toMillis(5));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private RoomSequence sequence(RoomName room) {
+    RoomSequence sequence = sequences.get(room);
+    if (sequence != null) {
+      return sequence;
+    }
+    // First append to this room since open: one primary-key lookup, then kept in memory.
+    RoomSequence loaded = new RoomSequence(room, storedMaxSeq.applyAsLong(room));
+    RoomSequence raced = sequences.putIfAbsent(room, loaded);
+    return raced == null ? loaded : raced;
+  }
+
+  private void run() {
+    List<PendingAppend> batch = new ArrayList<>(MAX_BATCH);
+    boolean stopping = false;
+    try {
+      while (!stopping) {
+        batch.add(queue.take());
+        queue.drainTo(batch, MAX_BATCH - 1);
+        int last = batch.size() - 1;
+        if (batch.get(last) == PendingAppend.STOP) {
+          // close() queues STOP after every admitted append, so nothing follows it.
+          batch.remove(last);
+          stopping = true;
+        }
+        queued.addAndGet(-batch.size());
+        commit(batch);
+        batch.clear();
+      }
+    } catch (InterruptedException e) {
+      StoreUnavailableException failure = new StoreUnavailableException("store was closed before commit");
+      batch.forEach(p -> fail(p, failure));
+      List<PendingAppend> rest = new ArrayList<>();
+      queue.drainTo(rest);
+      rest.forEach(p -> fail(p, failure));
+    } finally {
+      discardConnection();
+    }
+  }
+
+  private void commit(List<PendingAppend> batch) {
+    List<PendingAppend> live = new ArrayList<>(batch.size());
+    for (PendingAppend pending : batch) {
+      if (pending.epoch() == pending.sequence().epochForWriter()) {
+        live.add(pending);
+      } else {
+        pending.future().completeExceptionally(
+            new StoreUnavailableException("an earlier message of room " + pending.message().room() + " failed"));
+      }
+    }
+    if (live.isEmpty()) {
+      return;
+    }
+    Map<RoomSequence, Long> lastSeqs = new IdentityHashMap<>();
+    for (PendingAppend pending : live) {
+      lastSeqs.merge(pending.sequence(), pending.message().seq(), Math::max);
+    }
+    try {
+      write(live, lastSeqs);
+    } catch (SQLException | RuntimeException e) {
+      discardConnection();
+      if (!failing) {
+        log.warn("SQLite commit failed; failing {} messages until the store recovers: {}", live.size(), e.toString());
+        failing = true;
+      }
+      lastSeqs.keySet().forEach(this::rebase);
+      StoreUnavailableException failure = new StoreUnavailableException("could not store message: " + e.getMessage(), e);
+      live.forEach(p -> fail(p, failure));
+      return;
+    }
+    if (failing) {
+      log.info("SQLite store recovered");
+      failing = false;
+    }
+    lastSeqs.forEach(RoomSequence::committed);
+    for (PendingAppend pending : live) {
+      pending.future().complete(pending.message());
+    }
+  }
+
+  private void write(List<PendingAppend> live, Map<RoomSequence, Long> lastSeqs) throws SQLException {
+    ensureConnection();
+    control.execute("BEGIN IMMEDIATE");
+    try {
+      for (PendingAppend pending : live) {
+        ChatMessage m = pending.message();
+        insertMessage.setString(1, m.room().value());
+        insertMessage.setLong(2, m.seq());
+        insertMessage.setString(3, m.id());
+        insertMessage.setString(4, m.from());
+        insertMessage.setString(5, m.text());
+        insertMessage.setLong(6, m.ts());
+        if (m.cid() == null) {
+          insertMessage.setNull(7, Types.VARCHAR);
+        } else {
+          insertMessage.setString(7, m.cid());
+        }
+        insertMessage.addBatch();
+      }
+      insertMessage.executeBatch();
+      for (PendingAppend pending : live) {
+        Long last = lastSeqs.get(pending.sequence());
+        if (last != null && last == pending.message().seq()) {
+          upsertRoom.setString(1, pending.message().room().value());
+          upsertRoom.setLong(2, last);
+          upsertRoom.addBatch();
+        }
+      }
+      upsertRoom.executeBatch();
+      control.execute("COMMIT");
+    } catch (SQLException | RuntimeException e) {
+      try {
+        control.execute("ROLLBACK");
+      } catch (SQLException rollbackFailure) {
+        e.addSuppressed(rollbackFailure);
+      }
+      throw e;
+    }
+  }
+
+  private void ensureConnection() throws SQLException {
+    if (connection != null && !Objects.equals(files.fileKey(), openedFileKey)) {
+      discardConnection();
+      throw new SQLException("database file was removed or replaced: " + files.dbFile());
+    }
+    if (connection == null) {
+      adopt(files.openWriter());
+    }
+    if (!files.writable()) {
+      // The open descriptor might still accept writes, but a restart could not: refuse now.
+      discardConnection();
+      throw new SQLException("database file or directory is read-only: " + files.dbFile());
+    }
+  }
+
+  private void adopt(Connection opened) throws SQLException {
+    try {
+      insertMessage = opened.prepareStatement(INSERT_MESSAGE);
+      upsertRoom = opened.prepareStatement(UPSERT_ROOM);
+      control = opened.createStatement();
+      opened.setAutoCommit(true);
+    } catch (SQLException e) {
+      SqliteFiles.closeQuietly(opened);
+      throw e;
+    }
+    connection = opened;
+    openedFileKey = files.fileKey();
+    currentFileKey = openedFileKey;
+  }
+
+  private void discardConnection() {
+    SqliteFiles.closeQuietly(insertMessage);
+    SqliteFiles.closeQuietly(upsertRoom);
+    SqliteFiles.closeQuietly(control);
+    SqliteFiles.closeQuietly(connection);
+    insertMessage = null;
+    upsertRoom = null;
+    control = null;
+    connection = null;
+  }
+
+  /** After a failed commit: later appends of this room continue right after what is stored. */
+  private void rebase(RoomSequence sequence) {
+    long base = sequence.committed();
+    try {
+      // A commit reported as failed may still have reached the disk; never reuse its seqs.
+      base = Math.max(base, storedMaxSeq.applyAsLong(sequence.room()));
+    } catch (RuntimeException e) {
+      log.debug("could not read the stored seq while re-basing", e);
+    }
+    sequence.rebase(base);
+  }
+
+  private static void fail(PendingAppend pending, StoreUnavailableException failure) {
+    if (pending != PendingAppend.STOP) {
+      pending.future().completeExceptionally(failure);
+    }
+  }
+}

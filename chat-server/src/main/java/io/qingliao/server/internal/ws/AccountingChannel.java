@@ -1,0 +1,117 @@
+package io.qingliao.server.internal.ws;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.charset.StandardCharsets;
+import org.java_websocket.WrappedByteChannel;
+
+/**
+ * The channel the library reads and writes one connection through (plain or TLS below it). It
+ * does two things the library cannot be asked to do:
+ *
+ * <ul>
+ *   <li>It counts the bytes of our frames as the selector writes them, so that
+ *       {@link WsTransport#queuedBytes()} is a counter rather than a walk over the library's
+ *       unbounded output queue. Our frames are the read-only buffers of {@link ServerFrames}.
+ *   <li>It answers a refused handshake with the HTTP status we chose. Java-WebSocket 1.6.0
+ *       answers every handshake refused by an {@code InvalidDataException} with a fixed
+ *       {@code 404 WebSocket Upgrade Failure}; once {@link #refuse} is called, that response is
+ *       replaced, byte for byte, by ours.
+ * </ul>
+ */
+final class AccountingChannel implements WrappedByteChannel {
+  private final ByteChannel delegate;
+  private final WsTransport transport;
+  private volatile ByteBuffer refusal;
+
+  AccountingChannel(ByteChannel delegate, WsTransport transport) {
+    this.delegate = delegate;
+    this.transport = transport;
+  }
+
+  /** Makes the next HTTP response on this channel {@code status} with a JSON error body. */
+  void refuse(int status, String statusText, String code, String message) {
+    String body = "{\"error\":\"" + code + "\",\"message\":\"" + message + "\"}";
+    String response = "HTTP/1.1 " + status + " " + statusText + "\r\n"
+        + "Content-Type: application/json; charset=utf-8\r\n"
+        + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n"
+        + "Connection: close\r\n"
+        + "\r\n"
+        + body;
+    refusal = ByteBuffer.wrap(response.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public int write(ByteBuffer src) throws IOException {
+    ByteBuffer replacement = refusal;
+    if (replacement != null) {
+      return writeInstead(src, replacement);
+    }
+    if (!src.isReadOnly()) {
+      return delegate.write(src);
+    }
+    int before = src.remaining();
+    int written = delegate.write(src);
+    transport.written(before - src.remaining());
+    return written;
+  }
+
+  /** Writes {@code replacement} in place of the library's response, consuming {@code src} once done. */
+  private int writeInstead(ByteBuffer src, ByteBuffer replacement) throws IOException {
+    if (replacement.hasRemaining()) {
+      delegate.write(replacement);
+      if (replacement.hasRemaining()) {
+        return 0;
+      }
+    }
+    int skipped = src.remaining();
+    src.position(src.limit());
+    return skipped;
+  }
+
+  @Override
+  public int read(ByteBuffer dst) throws IOException {
+    return delegate.read(dst);
+  }
+
+  @Override
+  public boolean isOpen() {
+    return delegate.isOpen();
+  }
+
+  @Override
+  public void close() throws IOException {
+    delegate.close();
+  }
+
+  @Override
+  public boolean isNeedWrite() {
+    return delegate instanceof WrappedByteChannel w && w.isNeedWrite();
+  }
+
+  @Override
+  public void writeMore() throws IOException {
+    if (delegate instanceof WrappedByteChannel w) {
+      w.writeMore();
+    }
+  }
+
+  @Override
+  public boolean isNeedRead() {
+    return delegate instanceof WrappedByteChannel w && w.isNeedRead();
+  }
+
+  @Override
+  public int readMore(ByteBuffer dst) throws IOException {
+    return delegate instanceof WrappedByteChannel w ? w.readMore(dst) : 0;
+  }
+
+  @Override
+  public boolean isBlocking() {
+    if (delegate instanceof WrappedByteChannel w) {
+      return w.isBlocking();
+    }
+    return delegate instanceof java.nio.channels.SelectableChannel c && c.isBlocking();
+  }
+}

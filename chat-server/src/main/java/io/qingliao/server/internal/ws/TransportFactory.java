@@ -1,0 +1,51 @@
+package io.qingliao.server.internal.ws;
+
+import java.io.IOException;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import org.java_websocket.WebSocketAdapter;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.WebSocketServerFactory;
+import org.java_websocket.drafts.Draft;
+
+/**
+ * The library's hook at accept time: wraps each new connection's channel (plain or TLS, from
+ * {@code delegate}) in an {@link AccountingChannel} and gives the connection its
+ * {@link WsTransport} as attachment.
+ */
+final class TransportFactory implements WebSocketServerFactory {
+  private final WebSocketServerFactory delegate;
+  private final WebSocketFrontend server;
+
+  TransportFactory(WebSocketServerFactory delegate, WebSocketFrontend server) {
+    this.delegate = delegate;
+    this.server = server;
+  }
+
+  @Override
+  public WebSocketImpl createWebSocket(WebSocketAdapter adapter, Draft draft) {
+    return delegate.createWebSocket(adapter, draft);
+  }
+
+  @Override
+  public WebSocketImpl createWebSocket(WebSocketAdapter adapter, List<Draft> drafts) {
+    return delegate.createWebSocket(adapter, drafts);
+  }
+
+  @Override
+  public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) throws IOException {
+    ByteChannel wrapped = delegate.wrapChannel(channel, key);
+    WebSocketImpl conn = (WebSocketImpl) key.attachment();
+    WsTransport transport = server.accepted(conn);
+    AccountingChannel accounting = new AccountingChannel(wrapped, transport);
+    transport.channel(accounting);
+    return accounting;
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}

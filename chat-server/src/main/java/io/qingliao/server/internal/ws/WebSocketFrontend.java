@@ -1,0 +1,360 @@
+package io.qingliao.server.internal.ws;
+
+import io.qingliao.core.CloseCodes;
+import io.qingliao.core.ConnectRequest;
+import io.qingliao.core.Hub;
+import io.qingliao.core.HubSession;
+import io.qingliao.server.Identity;
+import io.qingliao.server.internal.metrics.ServerMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.drafts.Draft;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.framing.CloseFrame;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.ServerHandshakeBuilder;
+import org.java_websocket.server.DefaultSSLWebSocketServerFactory;
+import org.java_websocket.server.DefaultWebSocketServerFactory;
+import org.java_websocket.server.WebSocketServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub on Java-WebSocket: the one place where the library's server API is used. It refuses
+ * handshakes (origin 403, capacity 503), authenticates, opens a hub session per connection,
+ * passes frames on, and runs one shared check per second or so for idle clients and for closes
+ * that take too long.
+ *
+ * <p>Library callbacks run on its selector and worker threads; nothing here blocks in them.
+ */
+public final class WebSocketFrontend extends WebSocketServer {
+  private static final Logger log = LoggerFactory.getLogger(WebSocketFrontend.class);
+
+  private final WsSettings settings;
+  private final Hub hub;
+  private final ServerMetrics metrics;
+  private final ServerFrames frames = new ServerFrames();
+  private final Set<WsTransport> transports = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger slots = new AtomicInteger();
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService tlsTasks;
+  private final long idleNanos;
+
+  public WebSocketFrontend(WsSettings settings, Hub hub, ServerMetrics metrics) {
+    super(new InetSocketAddress(settings.host(), settings.port()),
+        Runtime.getRuntime().availableProcessors(),
+        List.<Draft>of(new Draft_6455(List.of(), settings.maxFrameBytes())));
+    this.settings = settings;
+    this.hub = hub;
+    this.metrics = metrics;
+    this.idleNanos = settings.idleTimeout().toNanos();
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("qingliao-ws-scheduler"));
+    this.tlsTasks = settings.tls() == null ? null
+        : Executors.newSingleThreadExecutor(daemon("qingliao-ws-tls"));
+    setTcpNoDelay(true);
+    setReuseAddr(true);
+    setDaemon(true);
+    // Protocol pings find dead peers; live but silent clients are the idle check's business.
+    setConnectionLostTimeout((int) Math.max(1, settings.idleTimeout().toSeconds() / 2));
+    setWebSocketFactory(new TransportFactory(plainOrTls(settings.tls()), this));
+  }
+
+  /** Binds and starts; returns once listening. Throws {@link UncheckedIOException} if it cannot bind. */
+  public void startAndAwait(Duration timeout) {
+    start();
+    try {
+      started.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      shutdown(Duration.ofSeconds(1));
+      if (cause instanceof IOException io) {
+        throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port(), io);
+      }
+      throw new IllegalStateException("WebSocket server failed to start", cause);
+    } catch (TimeoutException e) {
+      shutdown(Duration.ofSeconds(1));
+      throw new UncheckedIOException(new IOException("WebSocket server did not start within " + timeout));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      shutdown(Duration.ofSeconds(1));
+      throw new IllegalStateException("interrupted while starting", e);
+    }
+    long period = Math.max(50, Math.min(1000, settings.idleTimeout().toMillis() / 4));
+    scheduler.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Stops accepting, closes every client with 1001, and waits up to {@code timeout} for the
+   * library's threads; connections whose peer does not take the close in time are cut.
+   */
+  public void shutdown(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      stop((int) Math.max(1, timeout.toMillis()), CloseCodes.REASON_SHUTDOWN);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (WsTransport transport : transports) {
+      transport.connection().closeConnection(CloseFrame.GOING_AWAY, CloseCodes.REASON_SHUTDOWN);
+    }
+    scheduler.shutdownNow();
+    if (tlsTasks != null) {
+      tlsTasks.shutdownNow();
+    }
+    for (Thread worker : decoders) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+  }
+
+  /** Live connections, handshakes in progress included. */
+  public int connectionCount() {
+    return transports.size();
+  }
+
+  /** Bytes handed to connections and not yet written, over all connections (walks them). */
+  long queuedBytes() {
+    long total = 0;
+    for (WsTransport transport : transports) {
+      total += transport.queuedBytes();
+    }
+    return total;
+  }
+
+  // Library callbacks ------------------------------------------------------------------------------
+
+  @Override
+  public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(
+      WebSocket conn, Draft draft, ClientHandshake handshake) throws InvalidDataException {
+    ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(conn, draft, handshake);
+    WsTransport transport = conn.getAttachment();
+    HandshakeRequest request = HandshakeRequest.parse(handshake.getResourceDescriptor(), handshake::getFieldValue);
+    if (!settings.originAllowed(request.origin())) {
+      throw refuse(transport, 403, "Forbidden", "origin", "forbidden", "origin not allowed");
+    }
+    if (!transport.takeSlot()) {
+      throw refuse(transport, 400, "Bad Request", "handshake", "bad_request", "repeated handshake");
+    }
+    if (slots.incrementAndGet() > settings.maxConnections()) {
+      releaseSlot(transport);
+      throw refuse(transport, 503, "Service Unavailable", "max_connections", "server_busy", "too many connections");
+    }
+    transport.handshake(request, authenticate(request.token()));
+    return response;
+  }
+
+  @Override
+  public void onOpen(WebSocket conn, ClientHandshake handshake) {
+    WsTransport transport = conn.getAttachment();
+    Identity identity = transport.identity();
+    if (identity == null) {
+      metrics.connectionRefused("unauthorized");
+      log.debug("refused {}: unauthorized", conn.getRemoteSocketAddress());
+      transport.close(CloseCodes.UNAUTHORIZED, CloseCodes.REASON_UNAUTHORIZED);
+      return;
+    }
+    HandshakeRequest request = transport.request();
+    String nick = identity.nick() != null ? identity.nick() : request.nick();
+    metrics.connectionOpened();
+    transport.frameReceived();
+    HubSession session = hub.open(transport,
+        new ConnectRequest(nick, request.room(), request.since(), request.format(), identity.subject()));
+    if (!transport.attach(session)) {
+      metrics.connectionClosed();
+      session.onClose(CloseFrame.ABNORMAL_CLOSE, "closed while opening");
+      return;
+    }
+    log.debug("connected {} as {} ({})", conn.getRemoteSocketAddress(), session.nick(), session.id());
+  }
+
+  @Override
+  public void onMessage(WebSocket conn, String message) {
+    WsTransport transport = conn.getAttachment();
+    HubSession session = transport.session();
+    if (session != null) {
+      transport.frameReceived();
+      session.onText(message);
+    }
+  }
+
+  @Override
+  public void onMessage(WebSocket conn, ByteBuffer message) {
+    WsTransport transport = conn.getAttachment();
+    HubSession session = transport.session();
+    if (session != null) {
+      transport.frameReceived();
+      session.onBinary(message);
+    }
+  }
+
+  @Override
+  public void onClose(WebSocket conn, int code, String reason, boolean remote) {
+    WsTransport transport = conn.getAttachment();
+    HubSession session = transport.end();
+    if (session != null) {
+      metrics.connectionClosed();
+      session.onClose(code, reason);
+      log.debug("disconnected {} ({}): {} {}{}", session.nick(), session.id(), code, reason,
+          remote ? " by the client" : "");
+    }
+  }
+
+  @Override
+  protected boolean removeConnection(WebSocket conn) {
+    // Called for every connection that ends, opened or not.
+    WsTransport transport = conn.getAttachment();
+    if (transport != null) {
+      transports.remove(transport);
+      releaseSlot(transport);
+      transport.closed();
+    }
+    boolean removed = super.removeConnection(conn);
+    if (!removed && transport != null) {
+      // The library calls onClose only for connections it had added; one that ends while its
+      // onOpen is still running is not yet added, so its session (if any) is closed here.
+      HubSession session = transport.end();
+      if (session != null) {
+        metrics.connectionClosed();
+        session.onClose(CloseFrame.ABNORMAL_CLOSE, "");
+      }
+    }
+    return removed;
+  }
+
+  @Override
+  public void onError(WebSocket conn, Exception ex) {
+    if (conn == null) {
+      if (!started.completeExceptionally(ex)) {
+        log.error("WebSocket server error", ex);
+      }
+    } else if (ex instanceof InvalidDataException || ex instanceof IOException) {
+      log.debug("connection {} failed: {}", conn.getRemoteSocketAddress(), ex.toString());
+    } else {
+      log.error("error on connection {}", conn.getRemoteSocketAddress(), ex);
+    }
+  }
+
+  @Override
+  public void onStart() {
+    started.complete(null);
+  }
+
+  // For WsTransport and TransportFactory -------------------------------------------------------------
+
+  WsTransport accepted(WebSocketImpl conn) {
+    WsTransport transport = new WsTransport(conn, this);
+    conn.setAttachment(transport);
+    transports.add(transport);
+    return transport;
+  }
+
+  ServerFrames frames() {
+    return frames;
+  }
+
+  ServerMetrics metrics() {
+    return metrics;
+  }
+
+  void idle(WsTransport transport) {
+    metrics.dropped("idle");
+    log.debug("closing idle connection {}", transport.connection().getRemoteSocketAddress());
+  }
+
+  /** Runs {@code task} on the scheduler thread, or here once the server is stopping. */
+  void runLater(Runnable task) {
+    try {
+      scheduler.execute(() -> runQuietly(task));
+    } catch (RejectedExecutionException e) {
+      runQuietly(task);
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------------
+
+  private InvalidDataException refuse(WsTransport transport, int status, String statusText,
+      String metric, String code, String message) {
+    metrics.connectionRefused(metric);
+    log.debug("refused handshake from {}: {} {}", transport.connection().getRemoteSocketAddress(), status, message);
+    transport.refuse(status, statusText, code, message);
+    return new InvalidDataException(CloseFrame.POLICY_VALIDATION, message);
+  }
+
+  private Identity authenticate(String token) {
+    try {
+      Optional<Identity> identity = settings.authenticator().authenticate(token);
+      return identity == null ? null : identity.orElse(null);
+    } catch (RuntimeException e) {
+      log.warn("authenticator failed; refusing the connection", e);
+      return null;
+    }
+  }
+
+  private void releaseSlot(WsTransport transport) {
+    if (transport.releaseSlot()) {
+      slots.decrementAndGet();
+    }
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    for (WsTransport transport : transports) {
+      runQuietly(() -> transport.sweep(now, idleNanos));
+      if (transport.connection().isClosed()) {
+        transports.remove(transport);
+        releaseSlot(transport);
+      }
+    }
+  }
+
+  private static void runQuietly(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      log.warn("WebSocket housekeeping failed", e);
+    }
+  }
+
+  private org.java_websocket.WebSocketServerFactory plainOrTls(SSLContext tls) {
+    return tls == null ? new DefaultWebSocketServerFactory()
+        : new DefaultSSLWebSocketServerFactory(tls, tlsTasks);
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,228 @@
+package io.qingliao.server.internal.ws;
+
+import io.qingliao.core.CloseCodes;
+import io.qingliao.core.HubSession;
+import io.qingliao.core.OutboundFrame;
+import io.qingliao.core.SessionTransport;
+import io.qingliao.server.Identity;
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import org.java_websocket.framing.CloseFrame;
+
+/**
+ * One TCP connection, from accept to close: the hub's {@link SessionTransport} once the
+ * handshake is done, and the state the WebSocket side keeps for it (identity, idle clock,
+ * connection slot, close deadline).
+ *
+ * <p>Frames are appended straight to the library's output queue as ready-made bytes (see
+ * {@link ServerFrames}) and counted in {@link #queued}; {@link AccountingChannel} subtracts them
+ * as the selector writes them. Nothing here blocks: closing is handed to the server's scheduler,
+ * because the library closes under the connection's monitor and calls back into the hub.
+ */
+final class WsTransport implements SessionTransport {
+  /** How long a close handshake may take before the TCP connection is cut. */
+  static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+  private final WebSocketImpl conn;
+  private final WebSocketFrontend server;
+  private final AtomicLong queued = new AtomicLong();
+  private final AtomicBoolean holdsSlot = new AtomicBoolean();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final long acceptedAt = System.nanoTime();
+  private volatile long lastFrameAt = acceptedAt;
+  private volatile long closeDeadline;
+  private volatile int closeCode = CloseCodes.GOING_AWAY;
+  private volatile String closeReason = "";
+  private volatile AccountingChannel channel;
+  private volatile HandshakeRequest request;
+  private volatile Identity identity;
+  private volatile HubSession session;
+  private boolean ended;
+
+  WsTransport(WebSocketImpl conn, WebSocketFrontend server) {
+    this.conn = conn;
+    this.server = server;
+  }
+
+  // SessionTransport ---------------------------------------------------------------------------
+
+  @Override
+  public void sendText(String text) {
+    enqueue(server.frames().text(text));
+  }
+
+  @Override
+  public void sendFrame(OutboundFrame frame) {
+    enqueue(server.frames().shared(frame));
+  }
+
+  @Override
+  public void sendBinary(ByteBuffer data) {
+    enqueue(server.frames().binary(data));
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    if (code == CloseCodes.SLOW_CONSUMER) {
+      dropQueuedFrames();
+    }
+    closeCode = code;
+    closeReason = reason;
+    closeDeadline = System.nanoTime() + CLOSE_GRACE_NANOS;
+    server.runLater(() -> {
+      try {
+        conn.close(code, reason);
+      } catch (RuntimeException e) {
+        conn.closeConnection(code, reason);
+      }
+    });
+  }
+
+  @Override
+  public long queuedBytes() {
+    return queued.get();
+  }
+
+  // Life cycle, called by WebSocketFrontend --------------------------------------------------------
+
+  void channel(AccountingChannel channel) {
+    this.channel = channel;
+  }
+
+  /** Remembers what the handshake asked for and who the authenticator says the client is (null: refused). */
+  void handshake(HandshakeRequest request, Identity identity) {
+    this.request = request;
+    this.identity = identity;
+  }
+
+  HandshakeRequest request() {
+    return request;
+  }
+
+  Identity identity() {
+    return identity;
+  }
+
+  /**
+   * Hands the hub session to this connection. Returns false when the connection has already
+   * ended (the client left while the hub was opening it); the caller must then close the session.
+   */
+  synchronized boolean attach(HubSession session) {
+    if (ended) {
+      return false;
+    }
+    this.session = session;
+    return true;
+  }
+
+  /** Marks the connection ended and returns its hub session, if one was attached. */
+  synchronized HubSession end() {
+    ended = true;
+    return session;
+  }
+
+  HubSession session() {
+    return session;
+  }
+
+  WebSocketImpl connection() {
+    return conn;
+  }
+
+  /** Answers the handshake with {@code status} instead of upgrading; the connection then ends. */
+  void refuse(int status, String statusText, String code, String message) {
+    closing.set(true);
+    closeCode = CloseFrame.POLICY_VALIDATION;
+    closeReason = message;
+    closeDeadline = System.nanoTime() + CLOSE_GRACE_NANOS;
+    AccountingChannel c = channel;
+    if (c != null) {
+      c.refuse(status, statusText, code, message);
+    }
+  }
+
+  /** A data frame arrived: the idle clock starts again. */
+  void frameReceived() {
+    lastFrameAt = System.nanoTime();
+  }
+
+  boolean takeSlot() {
+    return holdsSlot.compareAndSet(false, true);
+  }
+
+  boolean releaseSlot() {
+    return holdsSlot.compareAndSet(true, false);
+  }
+
+  /** Called by {@link AccountingChannel} when the selector has written {@code bytes} of our frames. */
+  void written(long bytes) {
+    queued.addAndGet(-bytes);
+  }
+
+  /** The connection is gone: forget what it still had queued. */
+  void closed() {
+    closing.set(true);
+    conn.outQueue.clear();
+    queued.set(0);
+  }
+
+  /**
+   * The periodic check: ends a close that takes too long, and closes a connection whose client
+   * has been silent past {@code idleNanos} (4000), or has not finished its handshake by then.
+   */
+  void sweep(long now, long idleNanos) {
+    long deadline = closeDeadline;
+    if (closing.get()) {
+      if (deadline != 0 && now - deadline > 0 && !conn.isClosed()) {
+        conn.closeConnection(closeCode, closeReason);
+      }
+      return;
+    }
+    if (conn.isOpen()) {
+      if (session != null && now - lastFrameAt > idleNanos) {
+        server.idle(this);
+        close(CloseCodes.IDLE, CloseCodes.REASON_IDLE);
+      }
+    } else if (!conn.isClosed() && now - acceptedAt > idleNanos) {
+      closing.set(true);
+      server.runLater(() -> conn.closeConnection(CloseFrame.ABNORMAL_CLOSE, "no handshake"));
+    }
+  }
+
+  private void enqueue(ByteBuffer frame) {
+    if (closing.get() || !conn.isOpen()) {
+      return;
+    }
+    int bytes = frame.remaining();
+    queued.addAndGet(bytes);
+    conn.outQueue.add(frame);
+    try {
+      server.onWriteDemand(conn);
+    } catch (WebsocketNotConnectedException e) {
+      return;
+    }
+    server.metrics().framesOut(1, bytes);
+  }
+
+  /**
+   * Drops the frames still waiting for a slow consumer. A frame the selector has started to
+   * write (position above 0) stays, so that the close frame follows a whole frame.
+   */
+  private void dropQueuedFrames() {
+    for (Iterator<ByteBuffer> it = conn.outQueue.iterator(); it.hasNext(); ) {
+      ByteBuffer frame = it.next();
+      if (frame.isReadOnly() && frame.position() == 0) {
+        it.remove();
+        queued.addAndGet(-frame.remaining());
+      }
+    }
+  }
+}

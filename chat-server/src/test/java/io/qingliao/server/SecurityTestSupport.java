@@ -1,0 +1,261 @@
+package io.qingliao.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URL;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.handshake.ServerHandshake;
+
+/** Shared helpers of the security and TLS tests: keystores, a recording client, raw probes. */
+final class SecurityTestSupport {
+  static final String KEYSTORE_PASSWORD = "qingliao-test-pw";
+
+  private SecurityTestSupport() {}
+
+  /** Makes a PKCS#12 keystore with a self-signed EC key for localhost/127.0.0.1 using keytool. */
+  static Path generateKeystore(Path dir) throws IOException, InterruptedException {
+    Path keystore = dir.resolve("server.p12");
+    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+    Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-storetype", "PKCS12",
+        "-keystore", keystore.toString(), "-storepass", KEYSTORE_PASSWORD, "-keypass", KEYSTORE_PASSWORD,
+        "-alias", "qingliao", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+        "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-noprompt")
+        .redirectErrorStream(true)
+        .start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("keytool finished").isTrue();
+    assertThat(p.exitValue()).as("keytool: %s", output).isZero();
+    assertThat(keystore).exists();
+    return keystore;
+  }
+
+  /** A client context that trusts only the certificate in {@code keystore}. */
+  static SSLContext trusting(Path keystore) throws Exception {
+    KeyStore source = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keystore)) {
+      source.load(in, KEYSTORE_PASSWORD.toCharArray());
+    }
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("server", source.getCertificate("qingliao"));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  /** Status code and body of one HTTP(S) request; closes the connection afterwards. */
+  record HttpAnswer(int status, String body) {}
+
+  static HttpAnswer http(String method, String url, Map<String, String> headers, String body,
+      SSLContext tlsOrNull) throws IOException {
+    HttpURLConnection conn = (HttpURLConnection) new URL(url).openConnection();
+    try {
+      if (conn instanceof HttpsURLConnection https && tlsOrNull != null) {
+        https.setSSLSocketFactory(tlsOrNull.getSocketFactory());
+      }
+      conn.setConnectTimeout(5000);
+      conn.setReadTimeout(5000);
+      conn.setRequestMethod(method);
+      headers.forEach(conn::setRequestProperty);
+      if (body != null) {
+        conn.setDoOutput(true);
+        conn.setRequestProperty("Content-Type", "application/json; charset=utf-8");
+        try (OutputStream out = conn.getOutputStream()) {
+          out.write(body.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      int status = conn.getResponseCode();
+      InputStream in = status >= 400 ? conn.getErrorStream() : conn.getInputStream();
+      String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return new HttpAnswer(status, text);
+    } finally {
+      conn.disconnect();
+    }
+  }
+
+  /**
+   * Sends a WebSocket upgrade request over a plain socket and returns the response's status
+   * line (e.g. {@code HTTP/1.1 101 Switching Protocols}).
+   */
+  static String upgradeStatusLine(int port, String pathAndQuery, Map<String, String> headers)
+      throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5000);
+      StringBuilder request = new StringBuilder()
+          .append("GET ").append(pathAndQuery).append(" HTTP/1.1\r\n")
+          .append("Host: 127.0.0.1:").append(port).append("\r\n")
+          .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
+          .append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n");
+      headers.forEach((k, v) -> request.append(k).append(": ").append(v).append("\r\n"));
+      request.append("\r\n");
+      socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream line = new ByteArrayOutputStream();
+      for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) {
+        line.write(b);
+      }
+      return line.toString(StandardCharsets.US_ASCII).trim();
+    }
+  }
+
+  /**
+   * Sends a hand-made TLS ClientHello offering {@code clientVersion} (0x0302 = TLS 1.1,
+   * 0x0303 = TLS 1.2; no supported_versions extension, so no TLS 1.3) and describes the first
+   * record the server answers with: {@code server_hello 0x0303}, {@code alert 70}, or
+   * {@code closed}. Built by hand so that the client JVM's own protocol limits play no part.
+   */
+  static String tlsProbe(int port, int clientVersion) throws IOException {
+    ByteArrayOutputStream hello = new ByteArrayOutputStream();
+    writeShort(hello, clientVersion);
+    hello.write(new byte[32], 0, 32); // client random
+    hello.write(0); // no session id
+    int[] suites = {0xc02b, 0xc02f, 0xc009, 0xc013, 0xc00a, 0xc014, 0x002f, 0x0035};
+    writeShort(hello, suites.length * 2);
+    for (int suite : suites) {
+      writeShort(hello, suite);
+    }
+    hello.write(1);
+    hello.write(0); // null compression
+    ByteArrayOutputStream ext = new ByteArrayOutputStream();
+    writeExtension(ext, 0x000a, new int[] {6, 0x0017, 0x0018, 0x001d}); // supported_groups
+    writeShort(ext, 0x000b);
+    writeShort(ext, 2);
+    ext.write(1);
+    ext.write(0); // ec_point_formats: uncompressed
+    writeExtension(ext, 0x000d, new int[] {8, 0x0403, 0x0804, 0x0401, 0x0201}); // signature_algorithms
+    writeShort(hello, ext.size());
+    ext.writeTo(hello);
+
+    ByteArrayOutputStream record = new ByteArrayOutputStream();
+    record.write(0x16);
+    writeShort(record, 0x0301);
+    writeShort(record, hello.size() + 4);
+    record.write(0x01); // client_hello
+    record.write(0);
+    writeShort(record, hello.size());
+    hello.writeTo(record);
+
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(record.toByteArray());
+      socket.getOutputStream().flush();
+      InputStream in = socket.getInputStream();
+      byte[] header = in.readNBytes(5);
+      if (header.length < 5) {
+        return "closed";
+      }
+      int length = ((header[3] & 0xff) << 8) | (header[4] & 0xff);
+      byte[] fragment = in.readNBytes(length);
+      if (header[0] == 0x15 && fragment.length == 2) {
+        return "alert " + (fragment[1] & 0xff);
+      }
+      if (header[0] == 0x16 && fragment.length >= 6 && fragment[0] == 0x02) {
+        return String.format("server_hello 0x%02x%02x", fragment[4], fragment[5]);
+      }
+      return "record " + header[0];
+    } catch (java.net.SocketException e) {
+      return "closed";
+    }
+  }
+
+  private static void writeExtension(ByteArrayOutputStream out, int type, int[] listLengthThenItems) {
+    writeShort(out, type);
+    writeShort(out, listLengthThenItems.length * 2);
+    for (int v : listLengthThenItems) {
+      writeShort(out, v);
+    }
+  }
+
+  private static void writeShort(ByteArrayOutputStream out, int value) {
+    out.write((value >> 8) & 0xff);
+    out.write(value & 0xff);
+  }
+
+  /** A WebSocket client that records what happens, for assertions from the test thread. */
+  static final class RecordingClient extends WebSocketClient {
+    final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+    final BlockingQueue<Integer> closeCodes = new LinkedBlockingQueue<>();
+    final BlockingQueue<Exception> errors = new LinkedBlockingQueue<>();
+
+    RecordingClient(URI uri, Map<String, String> headers) {
+      super(uri, headers);
+      setConnectionLostTimeout(0);
+    }
+
+    @Override
+    public void onOpen(ServerHandshake handshake) {}
+
+    @Override
+    public void onMessage(String message) {
+      messages.add(message);
+    }
+
+    @Override
+    public void onMessage(ByteBuffer bytes) {
+      messages.add("<binary " + bytes.remaining() + " bytes>");
+    }
+
+    @Override
+    public void onClose(int code, String reason, boolean remote) {
+      closeCodes.add(code);
+    }
+
+    @Override
+    public void onError(Exception ex) {
+      errors.add(ex);
+    }
+
+    /** Waits for the next text message whose JSON type is {@code type}; skips others. */
+    String awaitType(String type) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      List<String> skipped = new ArrayList<>();
+      while (System.nanoTime() < deadline) {
+        String m = messages.poll(100, TimeUnit.MILLISECONDS);
+        if (m != null && m.contains("\"type\":\"" + type + "\"")) {
+          return m;
+        }
+        if (m != null) {
+          skipped.add(m);
+        }
+        assertThat(closeCodes).as("closed while waiting for %s after %s", type, skipped).isEmpty();
+      }
+      throw new AssertionError("no " + type + " within 10 s; got " + skipped);
+    }
+
+    /** Waits for the close and returns its code. */
+    int awaitClose() throws InterruptedException {
+      Integer code = closeCodes.poll(10, TimeUnit.SECONDS);
+      assertThat(code).as("close within 10 s").isNotNull();
+      return code;
+    }
+
+    /** Closes (if still open) and waits until the client's threads are done. */
+    void shutdown() throws InterruptedException {
+      closeBlocking();
+    }
+  }
+}
