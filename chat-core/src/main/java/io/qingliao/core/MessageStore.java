@@ -17,6 +17,8 @@ import java.util.concurrent.CompletableFuture;
  *       successfully with a seq above the failed one until the store has re-based its counter;
  *       seqs the clients saw are never reused for a different message.</li>
  *   <li>Reads are safe from any thread and return immutable lists in ascending seq order.</li>
+ *   <li>Futures are completed without holding a lock that {@code append} or the reads need:
+ *       the hub delivers the message (and may read the store) on the completing thread.</li>
  * </ul>
  */
 public interface MessageStore extends AutoCloseable {

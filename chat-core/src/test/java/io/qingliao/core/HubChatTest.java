@@ -192,7 +192,15 @@ class HubChatTest {
     AtomicInteger recipients = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
     AtomicInteger frames = new AtomicInteger();
+    AtomicInteger storedOk = new AtomicInteger();
     Hub observed = Hub.builder().listener(new HubListener() {
+      @Override
+      public void storeAppendCompleted(long nanos, boolean ok) {
+        if (ok && nanos >= 0) {
+          storedOk.incrementAndGet();
+        }
+      }
+
       @Override
       public void chatDelivered(ChatMessage message, int count) {
         recipients.addAndGet(count);
@@ -215,6 +223,7 @@ class HubChatTest {
     assertThat(recipients).hasValue(2);
     assertThat(errors).hasValue(1);
     assertThat(frames).hasValue(3 + 15);
+    assertThat(storedOk).hasValue(1);
   }
 
   @Test

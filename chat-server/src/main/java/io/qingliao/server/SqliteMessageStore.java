@@ -42,15 +42,13 @@ public final class SqliteMessageStore implements MessageStore {
 
   private SqliteMessageStore(SqliteFiles files) throws SQLException {
     Connection initial = files.openWriter();
-    GroupCommitWriter[] writerRef = new GroupCommitWriter[1];
-    this.reader = new SqliteReader(files, () -> writerRef[0] == null ? null : writerRef[0].currentFileKey());
+    this.reader = new SqliteReader(files, this::writerFileKey);
     try {
       this.writer = new GroupCommitWriter(files, initial, reader::maxSeq);
     } catch (SQLException | RuntimeException e) {
       reader.close();
       throw e;
     }
-    writerRef[0] = writer;
   }
 
   /**
@@ -93,6 +91,12 @@ public final class SqliteMessageStore implements MessageStore {
   @Override
   public List<RoomName> rooms() {
     return reader.rooms();
+  }
+
+  /** The file the writer writes now, so that readers follow it when it is replaced. */
+  private Object writerFileKey() {
+    GroupCommitWriter current = this.writer;
+    return current == null ? null : current.currentFileKey();
   }
 
   /** Commits every pending append, stops the writer thread and closes the connections. */

@@ -202,6 +202,41 @@ class SqliteMessageStoreTest {
   }
 
   @Test
+  void outageInTheMiddleOfAStreamNeverCommitsAGap() throws Exception {
+    SqliteMessageStore store = open(dir);
+    Set<String> ackedIds = new HashSet<>();
+    Set<String> failedIds = new HashSet<>();
+    for (int round = 0; round < 12; round++) {
+      if (round == 4) {
+        ReadOnly.apply(dir);
+      }
+      if (round == 8) {
+        ReadOnly.undo(dir);
+      }
+      List<MessageDraft> drafts = new ArrayList<>();
+      List<CompletableFuture<ChatMessage>> futures = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        MessageDraft draft = draft(ALPHA, "round " + round + " #" + i);
+        drafts.add(draft);
+        futures.add(store.append(draft)); // 200 in flight: later ones queue behind a failing batch
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          futures.get(i).get(10, TimeUnit.SECONDS);
+          ackedIds.add(drafts.get(i).id());
+        } catch (ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(StoreUnavailableException.class);
+          failedIds.add(drafts.get(i).id());
+        }
+      }
+    }
+    assertThat(failedIds).hasSize(4 * 200);
+    List<ChatMessage> stored = store.readAfter(ALPHA, 0, 10_000);
+    assertThat(seqs(stored)).isEqualTo(LongStream.rangeClosed(1, 8 * 200).boxed().toList());
+    assertThat(stored.stream().map(ChatMessage::id).collect(Collectors.toSet())).isEqualTo(ackedIds);
+  }
+
+  @Test
   void deletedDatabaseFailsAppendsThenRecoversWithoutReusingSeqs() throws Exception {
     Path dataDir = dir.resolve("data");
     SqliteMessageStore store = open(dataDir);

@@ -58,6 +58,23 @@ final class LiveSession implements HubSession {
     nick = newNick;
   }
 
+  /**
+   * Changes the nick unless the session is closing; the close cleanup reads the nick under the
+   * same lock, so a nick is never claimed by a session that has already been cleaned up.
+   */
+  synchronized boolean changeNick(String newNick) {
+    if (closing.get()) {
+      return false;
+    }
+    nick = newNick;
+    return true;
+  }
+
+  /** The nick to release when closing; call after {@link #markClosing}. */
+  synchronized String finalNick() {
+    return nick;
+  }
+
   String subject() {
     return subject;
   }

@@ -232,9 +232,10 @@ public final class RealHub {
     for (Room room : session.roomsSnapshot()) {
       delivery.removeClosed(session, room);
     }
-    nicks.release(session.nick(), session);
+    String nick = session.finalNick();
+    nicks.release(nick, session);
     sessions.remove(session.id(), session);
-    listeners.sessionClosed(session.id(), session.nick(), code);
+    listeners.sessionClosed(session.id(), nick, code);
   }
 
   // ---- locks and deferred work ----

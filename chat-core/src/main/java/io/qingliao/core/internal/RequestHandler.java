@@ -106,7 +106,10 @@ final class RequestHandler {
       session.sendError(ErrorCode.NICK_TAKEN, "nick is taken: " + wanted, r.cid());
       return;
     }
-    session.nick(wanted);
+    if (!session.changeNick(wanted)) {
+      hub.nicks().release(wanted, session);
+      return;
+    }
     hub.nicks().release(old, session);
     session.send(new ServerEvent.NickChanged(wanted, r.cid()));
     for (Room room : session.roomsSnapshot()) {

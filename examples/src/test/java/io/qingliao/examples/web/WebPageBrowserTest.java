@@ -148,6 +148,26 @@ class WebPageBrowserTest {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void nickChangeIsAnnouncedAndRemembered() {
+    WebDriver alice = open("alice");
+    WebDriver bob = open("bob");
+
+    WebElement nick = alice.findElement(By.id("nick"));
+    nick.sendKeys(Keys.chord(Keys.CONTROL, "a"), "阿丽", Keys.ENTER);
+    waitUntil(bob, "the nick notice", d -> systemTexts(d).contains("alice 改名为 阿丽"));
+    waitUntil(bob, "the new nick in the member list", d -> memberNames(d).contains("阿丽"));
+    assertThat(memberNames(bob)).doesNotContain("alice");
+
+    alice.findElement(By.id("input")).sendKeys("新名字", Keys.ENTER);
+    waitForText(bob, "新名字");
+    assertThat(lastMessage(bob).findElement(By.cssSelector(".nick")).getText()).isEqualTo("阿丽");
+    assertThat(lastMessage(bob).findElement(By.cssSelector(".avatar")).getText()).isEqualTo("阿");
+    assertThat(((JavascriptExecutor) alice).executeScript("return localStorage.getItem('qingliao.nick')"))
+        .isEqualTo("阿丽");
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void markupTypedByAUserIsShownAsText() {
     WebDriver alice = open("alice");
     WebDriver bob = open("bob");

@@ -52,6 +52,8 @@ final class OkHttpResources {
       ownDispatcherExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
           new SynchronousQueue<>(), threads(name + " okhttp"));
       ownTaskBackend = new TaskRunner.RealBackend(threads(name + " okhttp-tasks"));
+      // After release, a task runner thread asking for a helper thread is told no, quietly.
+      ownTaskBackend.getExecutor().setRejectedExecutionHandler(new ThreadPoolExecutor.DiscardPolicy());
       TaskRunner taskRunner = new TaskRunner(ownTaskBackend, Logger.getLogger(TaskRunner.class.getName()));
       ownPool = new ConnectionPool(1, 1, TimeUnit.MINUTES, taskRunner,
           okhttp3.internal.connection.ConnectionListener.Companion.getNONE());

@@ -75,7 +75,12 @@ public final class ServerMetrics implements HubListener {
         .callback(cb -> {
           Hub current = hub.get();
           if (current != null) {
-            cb.call(current.rooms().size());
+            try {
+              cb.call(current.rooms().size());
+            } catch (RuntimeException storeDown) {
+              // Rooms come partly from the store; while it is down, leave the sample out
+              // rather than fail the whole scrape.
+            }
           }
         })
         .register(registry);
