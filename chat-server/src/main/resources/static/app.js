@@ -1,20 +1,20 @@
 /*
- * 轻聊 web page. Plain browser JavaScript, no build step.
+ * 轻聊 web page: rooms, messages and the protocol. Plain browser JavaScript, no build step;
+ * view.js builds the DOM (text only through textContent), connection.js owns the socket.
  *
  * WebSocket URL: same host as the page, port 8000 (the server's default WS port), or
  *   ?ws=9000                 another port on the page's host
  *   ?ws=ws://127.0.0.1:9000  a full ws:// or wss:// URL (its own query, e.g. token=, is kept)
  * Optional: ?nick=NAME and ?room=ROOM override what localStorage remembers.
- *
- * Everything a user typed is put on the page with textContent, never as HTML.
  */
 (function () {
   'use strict';
 
+  var View = window.QingliaoView;
   var KEYS = { nick: 'qingliao.nick', rooms: 'qingliao.rooms', room: 'qingliao.room' };
   var DEFAULT_ROOM = 'lobby';
   var HISTORY_PAGE = 50;
-  var MAX_BACKOFF_MS = 10000;
+  var MAX_ROOMS = 16;
   var ROOM_RE = /^[\p{L}\p{M}\p{Nd}_.\-]{1,64}$/u;
   var STATUS_TEXT = { connecting: '连接中…', open: '已连接', closed: '已断开，重连中…', stopped: '已断开' };
   var ERROR_TEXT = {
@@ -41,8 +41,7 @@
     members: document.getElementById('members'),
     messages: document.getElementById('messages'),
     inputbar: document.getElementById('inputbar'),
-    input: document.getElementById('input'),
-    send: document.getElementById('send')
+    input: document.getElementById('input')
   };
 
   var state = {
@@ -50,17 +49,14 @@
     nick: null,            // the nick the server gave this session
     rooms: new Map(),      // name -> room record, in tab order
     active: null,
-    ws: null,
-    connected: false,
-    stopped: false,        // true after a close the page must not retry (bad token)
-    attempt: 0,
-    reconnectTimer: null,
-    heartbeatTimer: null,
     pending: new Map(),    // cid -> {room, text, el, sent}
+    cidCounter: 0,
     nickTimer: null,
-    nickRetries: 0,
-    cidCounter: 0
+    nickRetries: 0
   };
+
+  var conn = window.QingliaoConnection.create({ url: connectUrl, onFrame: handle, onDown: onDisconnected });
+  var send = conn.send;
 
   // ---------- storage ----------
   function load(key) {
@@ -85,41 +81,22 @@
     return (secure ? 'wss://' : 'ws://') + host + ':8000/';
   }
 
-  function connectUrl(firstRoom) {
+  /** The URL joins the shown room, from the last seq seen there; the others are joined on welcome. */
+  function connectUrl() {
+    var first = firstRoom();
     var url = new URL(wsBaseUrl());
     url.searchParams.set('format', 'json');
     if (state.wantedNick) url.searchParams.set('nick', state.wantedNick);
-    if (firstRoom) {
-      url.searchParams.set('room', firstRoom.name);
-      if (firstRoom.lastSeq > 0) url.searchParams.set('since', String(firstRoom.lastSeq));
+    if (first) {
+      url.searchParams.set('room', first.name);
+      if (first.lastSeq > 0) url.searchParams.set('since', String(first.lastSeq));
     }
     return url.toString();
   }
 
-  // ---------- small helpers ----------
-  function codePoints(s) { return Array.from(s); }
-  function hue(s) {
-    var h = 0;
-    for (var i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) >>> 0;
-    return h % 360;
+  function firstRoom() {
+    return state.rooms.get(state.active) || state.rooms.values().next().value || null;
   }
-  function nextCid(prefix) {
-    state.cidCounter += 1;
-    return prefix + Date.now().toString(36) + '-' + state.cidCounter;
-  }
-  function send(frame) {
-    if (!state.ws || !state.connected) return false;
-    try {
-      state.ws.send(JSON.stringify(frame));
-      return true;
-    } catch (e) {
-      return false;
-    }
-  }
-  function nearBottom(log) {
-    return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
-  }
-  function scrollToBottom(log) { log.scrollTop = log.scrollHeight; }
 
   // ---------- connection state ----------
   function setStatus(s) {
@@ -127,35 +104,7 @@
     el.status.textContent = STATUS_TEXT[s];
   }
 
-  function connect() {
-    state.reconnectTimer = null;
-    var first = state.rooms.get(state.active) || state.rooms.values().next().value || null;
-    var ws;
-    try {
-      ws = new WebSocket(connectUrl(first));
-    } catch (e) {
-      scheduleReconnect();
-      return;
-    }
-    state.ws = ws;
-    ws.onmessage = function (event) {
-      if (ws !== state.ws || typeof event.data !== 'string') return;
-      var frame;
-      try { frame = JSON.parse(event.data); } catch (e) { return; }
-      if (frame && typeof frame.type === 'string') handle(frame);
-    };
-    ws.onclose = function (event) {
-      if (ws !== state.ws) return;
-      onDisconnected(event.code);
-    };
-    ws.onerror = function () { /* onclose follows and handles it */ };
-  }
-
   function onDisconnected(code) {
-    state.ws = null;
-    state.connected = false;
-    clearInterval(state.heartbeatTimer);
-    state.heartbeatTimer = null;
     clearTimeout(state.nickTimer);
     state.nickTimer = null;
     state.rooms.forEach(function (room) { room.joined = false; room.historyLoading = false; });
@@ -163,13 +112,11 @@
       if (p.sent) { p.el.classList.add('failed'); p.el.title = '发送状态未知'; }
     });
     if (code === 4001) {
-      state.stopped = true;
       setStatus('stopped');
       notice(state.active, '认证失败，已停止重连', true);
-      return;
+    } else {
+      setStatus('closed');
     }
-    setStatus('closed');
-    scheduleReconnect();
   }
 
   /**
@@ -188,25 +135,15 @@
     }, delay);
   }
 
-  function scheduleReconnect() {
-    if (state.stopped || state.reconnectTimer) return;
-    var base = Math.min(MAX_BACKOFF_MS, 500 * Math.pow(2, state.attempt));
-    state.attempt += 1;
-    var delay = Math.round(base * (0.75 + Math.random() * 0.5));
-    state.reconnectTimer = setTimeout(connect, delay);
-  }
-
-  function reconnectNow() {
-    if (state.connected || state.ws || state.stopped) return;
-    clearTimeout(state.reconnectTimer);
-    state.reconnectTimer = null;
-    connect();
-  }
-
   // ---------- rooms ----------
   function ensureRoom(name) {
     var room = state.rooms.get(name);
     if (room) return room;
+    var parts = View.roomElements(name, {
+      onSelect: function () { setActive(name); },
+      onLeave: function () { leaveRoom(name); },
+      onScroll: function (log) { if (log.scrollTop < 40) loadOlder(room); }
+    });
     room = {
       name: name,
       lastSeq: 0,            // highest seq seen: `since` when reconnecting
@@ -217,41 +154,13 @@
       historyLoading: false,
       historyDone: false,
       unread: 0,
-      log: document.createElement('section'),
-      historyState: document.createElement('div'),
-      tab: document.createElement('div'),
-      unreadEl: document.createElement('span')
+      log: parts.log,
+      historyState: parts.historyState,
+      tab: parts.tab,
+      unreadEl: parts.unread,
+      leaveEl: parts.leave
     };
-    room.log.className = 'room-log';
-    room.log.dataset.room = name;
-    room.log.hidden = true;
-    room.historyState.className = 'history-state';
-    room.log.appendChild(room.historyState);
-    room.log.addEventListener('scroll', function () {
-      if (room.log.scrollTop < 40) loadOlder(room);
-    });
     el.messages.appendChild(room.log);
-
-    room.tab.className = 'tab';
-    room.tab.dataset.room = name;
-    room.tab.setAttribute('role', 'tab');
-    var label = document.createElement('span');
-    label.className = 'tab-name';
-    label.textContent = name;
-    room.unreadEl.className = 'unread';
-    var leave = document.createElement('button');
-    leave.type = 'button';
-    leave.className = 'leave';
-    leave.title = '离开房间';
-    leave.textContent = '×';
-    leave.addEventListener('click', function (event) {
-      event.stopPropagation();
-      leaveRoom(name);
-    });
-    room.tab.appendChild(label);
-    room.tab.appendChild(room.unreadEl);
-    room.tab.appendChild(leave);
-    room.tab.addEventListener('click', function () { setActive(name); });
     el.tabs.appendChild(room.tab);
     state.rooms.set(name, room);
     updateLeaveButtons();
@@ -260,7 +169,7 @@
 
   function updateLeaveButtons() {
     var only = state.rooms.size <= 1;
-    state.rooms.forEach(function (room) { room.tab.querySelector('.leave').hidden = only; });
+    state.rooms.forEach(function (room) { room.leaveEl.hidden = only; });
   }
 
   function setActive(name) {
@@ -285,10 +194,13 @@
       notice(state.active, ERROR_TEXT.invalid_room, true);
       return;
     }
-    var existed = state.rooms.has(name);
+    if (!state.rooms.has(name) && state.rooms.size >= MAX_ROOMS) {
+      notice(state.active, ERROR_TEXT.room_limit, true);
+      return;
+    }
     var room = ensureRoom(name);
     setActive(name);
-    if (!existed || !room.joined) {
+    if (!room.joined) {
       var frame = { type: 'join', room: name, cid: 'join:' + name };
       if (room.lastSeq > 0) frame.since = room.lastSeq;
       send(frame);
@@ -321,54 +233,21 @@
     var room = state.rooms.get(state.active);
     var list = room ? room.members : [];
     el.memberCount.textContent = String(list.length);
-    el.members.replaceChildren();
-    list.forEach(function (nick) {
-      var li = document.createElement('li');
-      li.textContent = nick;
-      if (nick === state.nick) li.className = 'me';
-      el.members.appendChild(li);
-    });
+    View.renderMembers(el.members, list, state.nick);
   }
 
-  // ---------- rendering ----------
+  // ---------- the message lists ----------
+  function nearBottom(log) {
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  }
+  function scrollToBottom(log) { log.scrollTop = log.scrollHeight; }
+
   function notice(roomName, text, isError) {
     var room = state.rooms.get(roomName) || state.rooms.get(state.active);
     if (!room) return;
     var stick = nearBottom(room.log);
-    var div = document.createElement('div');
-    div.className = isError ? 'system welcome error' : 'system welcome';
-    var span = document.createElement('span');
-    span.textContent = text;
-    div.appendChild(span);
-    room.log.appendChild(div);
+    room.log.appendChild(View.noticeElement(text, isError));
     if (stick) scrollToBottom(room.log);
-  }
-
-  function messageElement(from, text, ts, self) {
-    var div = document.createElement('div');
-    div.className = self ? 'msg self' : 'msg';
-    var avatar = document.createElement('div');
-    avatar.className = 'avatar';
-    avatar.setAttribute('aria-hidden', 'true');
-    avatar.style.background = 'hsl(' + hue(from) + ', 45%, 55%)';
-    avatar.textContent = codePoints(from)[0] || '?';
-    var body = document.createElement('div');
-    body.className = 'body';
-    var nick = document.createElement('div');
-    nick.className = 'nick';
-    nick.textContent = from;
-    var bubble = document.createElement('div');
-    bubble.className = 'bubble';
-    if (ts) bubble.title = new Date(ts).toLocaleString('zh-CN');
-    var t = document.createElement('div');
-    t.className = 'text';
-    t.textContent = text;
-    bubble.appendChild(t);
-    body.appendChild(nick);
-    body.appendChild(bubble);
-    div.appendChild(avatar);
-    div.appendChild(body);
-    return div;
   }
 
   /** Inserts a stored chat message once, in seq order. Returns true when it was new. */
@@ -381,21 +260,16 @@
     }
     if (room.seqs.has(m.seq)) return false;
     var self = m.from === state.nick;
-    var div = messageElement(String(m.from), String(m.text), m.ts, self);
+    var div = View.messageElement(String(m.from), String(m.text), m.ts, self);
     div.dataset.seq = String(m.seq);
     if (m.id) div.dataset.id = String(m.id);
     var stick = nearBottom(room.log);
 
-    var after = null; // first shown message with a higher seq
+    var after = null; // the shown message with the next higher seq
     room.seqs.forEach(function (node, seq) {
       if (seq > m.seq && (after === null || seq < Number(after.dataset.seq))) after = node;
     });
-    if (after) {
-      room.log.insertBefore(div, after);
-    } else {
-      var firstPending = room.log.querySelector('.msg.pending');
-      room.log.insertBefore(div, firstPending);
-    }
+    room.log.insertBefore(div, after || room.log.querySelector('.msg.pending'));
     room.seqs.set(m.seq, div);
     if (m.seq > room.lastSeq) room.lastSeq = m.seq;
     if (m.seq <= 1) markHistoryDone(room);
@@ -419,6 +293,7 @@
     return low;
   }
 
+  /** Scrolled to the top: the page of history before the lowest seq shown. */
   function loadOlder(room) {
     if (!room.joined || room.historyLoading || room.historyDone) return;
     var before = lowestSeq(room);
@@ -440,27 +315,22 @@
       case 'history': return onHistory(f);
       case 'members': return onMembers(f);
       case 'nick': return onNick(f);
-      case 'left': return;
       case 'ack': return onAck(f);
       case 'dm': return onDm(f);
       case 'error': return onError(f);
-      default: return;
+      default: return; // left, pong
     }
   }
 
   function onWelcome(f) {
-    state.connected = true;
-    state.attempt = 0;
     state.nick = f.nick;
     el.nick.value = f.nick;
+    conn.opened(Number(f.heartbeat));
     setStatus('open');
     state.nickRetries = 0;
     if (state.wantedNick && f.nick !== state.wantedNick) scheduleNickRetry();
-    if (f.heartbeat > 0) {
-      state.heartbeatTimer = setInterval(function () { send({ type: 'ping' }); }, f.heartbeat * 1000);
-    }
     // The URL joined the first room; join the others, each from the last seq seen.
-    var first = state.rooms.get(state.active) || state.rooms.values().next().value;
+    var first = firstRoom();
     state.rooms.forEach(function (room) {
       if (room === first) return;
       var frame = { type: 'join', room: room.name, cid: 'join:' + room.name };
@@ -486,16 +356,12 @@
       room.historyState.textContent = '';
       notice(room.name, '离线期间的消息太多，只显示最新的部分', false);
     }
-    var history = Array.isArray(f.history) ? f.history : [];
-    history.forEach(addChat);
+    (Array.isArray(f.history) ? f.history : []).forEach(addChat);
     if (!room.welcomed) {
       room.welcomed = true;
       notice(room.name, '欢迎来到 ' + room.name, false);
     }
-    if (typeof f.seq === 'number' && f.seq === 0) markHistoryDone(room);
-    state.pending.forEach(function (p) {
-      if (p.room === room.name && p.el.classList.contains('failed')) p.el.title = '发送状态未知，请确认后重发';
-    });
+    if (f.seq === 0) markHistoryDone(room);
     if (room.name === state.active) renderMembers();
     saveRooms();
     if (room.name === state.active && room.log.scrollHeight <= room.log.clientHeight) loadOlder(room);
@@ -565,7 +431,7 @@
     var room = state.rooms.get(state.active);
     if (!room) return;
     var self = f.from === state.nick;
-    var div = messageElement(String(f.from), String(f.text), f.ts, self);
+    var div = View.messageElement(String(f.from), String(f.text), f.ts, self);
     div.classList.add('dm');
     div.querySelector('.nick').textContent = '私信 ' + f.from + ' → ' + f.to;
     var stick = nearBottom(room.log);
@@ -605,11 +471,12 @@
   function sendText() {
     var text = el.input.value;
     if (!/[^\p{White_Space}]/u.test(text)) return;
-    if (codePoints(text).length > 4096) { notice(state.active, ERROR_TEXT.too_long, true); return; }
+    if (View.codePoints(text).length > 4096) { notice(state.active, ERROR_TEXT.too_long, true); return; }
     var room = state.rooms.get(state.active);
     if (!room) return;
-    var cid = nextCid('c');
-    var div = messageElement(state.nick || state.wantedNick || '我', text, Date.now(), true);
+    state.cidCounter += 1;
+    var cid = 'c' + Date.now().toString(36) + '-' + state.cidCounter;
+    var div = View.messageElement(state.nick || state.wantedNick || '我', text, Date.now(), true);
     div.classList.add('pending');
     div.dataset.cid = cid;
     room.log.appendChild(div);
@@ -623,7 +490,7 @@
   function changeNick() {
     var nick = el.nick.value.trim();
     if (!nick || nick === state.nick) { el.nick.value = state.nick || nick; return; }
-    if (codePoints(nick).length > 32) { notice(state.active, ERROR_TEXT.invalid_nick, true); return; }
+    if (View.codePoints(nick).length > 32) { notice(state.active, ERROR_TEXT.invalid_nick, true); return; }
     state.wantedNick = nick;
     if (!send({ type: 'nick', nick: nick, cid: 'nick' })) save(KEYS.nick, nick);
   }
@@ -647,10 +514,6 @@
     el.roomInput.value = '';
     joinRoom(name);
   });
-  window.addEventListener('online', reconnectNow);
-  document.addEventListener('visibilitychange', function () {
-    if (document.visibilityState === 'visible') reconnectNow();
-  });
 
   // ---------- start ----------
   (function start() {
@@ -661,11 +524,11 @@
     var wanted = params.get('room');
     if (wanted && ROOM_RE.test(wanted) && names.indexOf(wanted) < 0) names.push(wanted);
     if (names.length === 0) names.push(DEFAULT_ROOM);
-    names.slice(0, 16).forEach(ensureRoom);
+    names.slice(0, MAX_ROOMS).forEach(ensureRoom);
     var active = wanted && ROOM_RE.test(wanted) ? wanted : load(KEYS.room);
     setActive(state.rooms.has(active) ? active : names[0]);
     el.nick.value = state.wantedNick;
     setStatus('connecting');
-    connect();
+    conn.start();
   })();
 })();

@@ -136,6 +136,44 @@ class ChatClientReconnectTest {
     }
   }
 
+  @Test
+  void nickAndHavingLeftEveryRoomSurviveAReconnect() throws Exception {
+    ChatServer first = server(dataDir, 0, HubConfig.defaults());
+    int port = first.wsPort();
+    java.util.concurrent.Semaphore opens = new java.util.concurrent.Semaphore(0);
+    ChatClient alice = client(port, "alice").reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(200))
+        .connectionListener(new ConnectionListener() {
+          @Override
+          public void onOpen(ChatClient client, io.qingliao.core.ServerEvent.Welcome welcome) {
+            opens.release();
+          }
+        }).connect();
+    ChatServer second = null;
+    try {
+      assertThat(opens.tryAcquire(5, TimeUnit.SECONDS)).isTrue();
+      alice.nick("alicia").get(5, TimeUnit.SECONDS);
+      alice.leave("lobby").get(5, TimeUnit.SECONDS);
+      alice.events().clear();
+
+      first.stop(Duration.ofSeconds(2));
+      second = server(dataDir, port, HubConfig.defaults());
+      assertThat(opens.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+      alice.await(io.qingliao.core.ServerEvent.Left.class, e -> e.room().equals(RoomName.LOBBY), WAIT);
+
+      assertThat(alice.events().events(io.qingliao.core.ServerEvent.Welcome.class))
+          .extracting(io.qingliao.core.ServerEvent.Welcome::nick).containsExactly("alicia");
+      assertThat(alice.nick()).isEqualTo("alicia");
+      assertThat(alice.rooms()).isEmpty();
+      assertThat(second.hub().members(RoomName.LOBBY)).doesNotContain("alicia");
+    } finally {
+      alice.close();
+      if (second != null) {
+        second.close();
+      }
+      first.close();
+    }
+  }
+
   private static List<ChatMessage> messages(ChatClient client, String room) {
     return client.events().events(ChatEvent.class).stream().map(ChatEvent::message)
         .filter(m -> m.room().value().equals(room)).toList();

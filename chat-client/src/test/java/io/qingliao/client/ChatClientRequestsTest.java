@@ -218,6 +218,38 @@ class ChatClientRequestsTest {
   }
 
   @Test
+  void binaryFramesOfOtherMembersReachTheListener() throws Exception {
+    List<byte[]> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ChatClient alice = ChatClient.builder().url("ws://127.0.0.1:" + server.wsPort()).nick("alice")
+        .listener(new ChatListener() {
+          @Override
+          public void onBinary(ChatClient client, byte[] data) {
+            received.add(data);
+          }
+        }).connect();
+    clients.add(alice);
+    alice.opened().get(5, TimeUnit.SECONDS);
+    okhttp3.OkHttpClient http = new okhttp3.OkHttpClient();
+    okhttp3.WebSocket raw = http.newWebSocket(new okhttp3.Request.Builder()
+        .url("http://127.0.0.1:" + server.wsPort() + "/?nick=raw").build(), new okhttp3.WebSocketListener() {});
+    try {
+      alice.await(ServerEvent.SystemEvent.class, e -> e.nick().equals("raw"), WAIT);
+
+      raw.send(okio.ByteString.of((byte) 1, (byte) 2, (byte) 3));
+
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (received.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(received).hasSize(1);
+      assertThat(received.get(0)).containsExactly(1, 2, 3);
+    } finally {
+      raw.close(1000, null);
+      http.dispatcher().executorService().shutdown();
+    }
+  }
+
+  @Test
   void requestsMadeBeforeTheWelcomeAreQueuedThenSent() throws Exception {
     ChatClient early = ChatClient.builder().url("ws://127.0.0.1:" + server.wsPort()).nick("early").connect();
     clients.add(early);

@@ -99,6 +99,26 @@ class WxConnectSocketTest {
   }
 
   @Test
+  void tcpNoDelaySocketsConnectAndCarryFrames() {
+    ServerPeer peer = ServerPeer.enqueue(server);
+    SocketTask task = wx.connectSocket(ConnectSocketOptions.builder()
+        .url(ServerPeer.wsUrl(server)).tcpNoDelay(true).build());
+    TaskRecorder rec = TaskRecorder.attach(task);
+    rec.assertOpen();
+    task.send("small and urgent");
+    peer.assertOpen();
+    peer.assertText("small and urgent");
+  }
+
+  @Test
+  void schemeIsCaseInsensitive() {
+    ServerPeer.enqueue(server);
+    TaskRecorder rec = TaskRecorder.attach(wx.connectSocket(
+        ConnectSocketOptions.of("WS" + ServerPeer.wsUrl(server).substring(2))));
+    rec.assertOpen();
+  }
+
+  @Test
   void missingUrlFails() {
     TaskRecorder rec = new TaskRecorder();
     SocketTask task = wx.connectSocket(ConnectSocketOptions.builder()

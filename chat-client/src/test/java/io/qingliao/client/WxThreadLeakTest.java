@@ -7,6 +7,7 @@ import io.qingliao.client.testing.TaskRecorder;
 import io.qingliao.client.testing.ThreadLeaks;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
@@ -19,25 +20,24 @@ class WxThreadLeakTest {
     ThreadLeaks leaks = ThreadLeaks.snapshot();
     MockWebServer server = new MockWebServer();
     server.start();
+    Wx wx = Wx.builder().backgroundDelay(Duration.ofSeconds(30)).build();
     try (ServerSocket silent = new ServerSocket(0)) {
-      Wx wx = Wx.builder().backgroundDelay(Duration.ofSeconds(30)).build();
-      // Open sockets, one closing, one still connecting, one cut: every kind of OkHttp work.
+      // Sockets open, closing, connecting and hidden: every kind of OkHttp work in flight.
       ServerPeer a = ServerPeer.enqueue(server);
-      ServerPeer b = ServerPeer.enqueue(server);
       SocketTask open = wx.connectSocket(ConnectSocketOptions.of(ServerPeer.wsUrl(server)));
-      SocketTask closing = wx.connectSocket(ConnectSocketOptions.of(ServerPeer.wsUrl(server)));
       TaskRecorder ra = TaskRecorder.attach(open);
-      TaskRecorder rb = TaskRecorder.attach(closing);
       ra.assertOpen();
-      rb.assertOpen();
       a.awaitOpen().send("hello");
       ra.assertText("hello");
+      ServerPeer b = ServerPeer.enqueue(server);
+      SocketTask closing = wx.connectSocket(ConnectSocketOptions.of(ServerPeer.wsUrl(server)));
+      TaskRecorder.attach(closing).assertOpen();
       b.awaitOpen();
       closing.close();
       wx.connectSocket(ConnectSocketOptions.of("ws://127.0.0.1:" + silent.getLocalPort() + "/"));
       wx.hide();
       assertThat(leaks.allNewThreadNames()).anyMatch(n -> n.contains("callbacks"));
-
+    } finally {
       wx.close();
       server.close();
     }
@@ -50,15 +50,19 @@ class WxThreadLeakTest {
     MockWebServer server = new MockWebServer();
     server.start();
     Wx wx = Wx.create();
-    ServerPeer.enqueue(server);
-    SocketTask task = wx.connectSocket(ConnectSocketOptions.of(ServerPeer.wsUrl(server)));
-    java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-    task.onOpen(r -> {
+    try {
+      ServerPeer.enqueue(server);
+      SocketTask task = wx.connectSocket(ConnectSocketOptions.of(ServerPeer.wsUrl(server)));
+      CountDownLatch closed = new CountDownLatch(1);
+      task.onOpen(r -> {
+        wx.close();
+        closed.countDown();
+      });
+      assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
+    } finally {
       wx.close();
-      closed.countDown();
-    });
-    assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
-    server.close();
+      server.close();
+    }
     leaks.assertNoneLeft(Duration.ofSeconds(10));
   }
 }

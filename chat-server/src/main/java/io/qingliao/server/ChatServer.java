@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -51,8 +52,8 @@ public final class ChatServer implements AutoCloseable {
   private ChatServer(Builder options) {
     this.options = options;
     this.store = options.storeFactory.get();
-    Hub[] hubRef = new Hub[1];
-    this.metrics = new ServerMetrics(() -> hubRef[0]);
+    AtomicReference<Hub> hubRef = new AtomicReference<>();
+    this.metrics = new ServerMetrics(hubRef::get);
     Hub.Builder hubBuilder = Hub.builder()
         .store(store)
         .config(options.hubConfig())
@@ -60,7 +61,7 @@ public final class ChatServer implements AutoCloseable {
         .listener(metrics);
     options.listeners.forEach(hubBuilder::listener);
     this.hub = hubBuilder.build();
-    hubRef[0] = hub;
+    hubRef.set(hub);
     this.websocket = new WebSocketFrontend(
         new WsSettings(options.host, options.wsPort, options.maxConnections, options.idleTimeout,
             options.maxFrameBytes, options.origins, options.authenticator, options.tls),

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -74,7 +75,7 @@ class ChatServerDurabilityTest {
   void historyAndSeqSurviveARestartOnTheSameDataDir() {
     try (ChatServer first = sqliteServer(dataDir).build().start()) {
       assertThat(chatAndAwaitAcks(first, 20)).containsExactlyElementsOf(
-          java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList());
+          LongStream.rangeClosed(1, 20).boxed().toList());
     }
 
     try (ChatServer second = sqliteServer(dataDir).build().start()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qingliao.server.testing.NoLeakedThreads;
+import io.qingliao.server.testing.RawWebSocket;
 import io.qingliao.server.testing.RecordingWebSocket;
 import io.qingliao.server.testing.TestServers;
 import java.io.IOException;
@@ -95,8 +96,7 @@ class ChatServerLifecycleTest {
   @Test
   void stoppingWaitsNoLongerThanTheTimeoutForClientsThatDoNotAnswer() throws IOException {
     ChatServer server = TestServers.memory().build().start();
-    try (io.qingliao.server.testing.RawWebSocket mute =
-        io.qingliao.server.testing.RawWebSocket.connect(server.wsPort(), "/?nick=mute", 4096)) {
+    try (RawWebSocket mute = RawWebSocket.connect(server.wsPort(), "/?nick=mute", 4096)) {
       long start = System.nanoTime();
       server.stop(Duration.ofSeconds(2));
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));

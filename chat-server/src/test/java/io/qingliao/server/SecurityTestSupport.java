@@ -195,6 +195,79 @@ final class SecurityTestSupport {
     out.write(value & 0xff);
   }
 
+  /**
+   * A child JVM whose merged stdout and stderr is read by a daemon thread (which ends when the
+   * process does), so the test thread waits on lines with a deadline instead of a blocking read.
+   */
+  static final class ChildJvm implements AutoCloseable {
+    final Process process;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final List<String> seen = new ArrayList<>();
+    private final Thread reader;
+
+    ChildJvm(List<String> jvmOptions, String mainClass, List<String> args) throws IOException {
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(jvmOptions);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+      command.addAll(args);
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      reader = new Thread(() -> {
+        try (var in = new java.io.BufferedReader(
+            new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line = in.readLine(); line != null; line = in.readLine()) {
+            lines.add(line);
+          }
+        } catch (IOException e) {
+          // The process went away; nothing more to read.
+        }
+      }, "child-jvm-reader");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    /** Waits for a line that {@code pattern} matches entirely; fails after {@code seconds}. */
+    java.util.regex.Matcher awaitLine(java.util.regex.Pattern pattern, int seconds) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      while (System.nanoTime() < deadline) {
+        String line = lines.poll(100, TimeUnit.MILLISECONDS);
+        if (line != null) {
+          seen.add(line);
+          java.util.regex.Matcher m = pattern.matcher(line);
+          if (m.matches()) {
+            return m;
+          }
+        }
+      }
+      throw new AssertionError("no line matching " + pattern + " within " + seconds + " s; output: " + seen);
+    }
+
+    /** Waits for the exit and returns the exit code, with everything printed since. */
+    int awaitExit(int seconds) throws InterruptedException {
+      assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("exited within %d s", seconds).isTrue();
+      reader.join(TimeUnit.SECONDS.toMillis(5));
+      lines.drainTo(seen);
+      return process.exitValue();
+    }
+
+    List<String> output() {
+      lines.drainTo(seen);
+      return List.copyOf(seen);
+    }
+
+    @Override
+    public void close() {
+      try {
+        if (process.isAlive()) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        reader.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   /** A WebSocket client that records what happens, for assertions from the test thread. */
   static final class RecordingClient extends WebSocketClient {
     final BlockingQueue<String> messages = new LinkedBlockingQueue<>();

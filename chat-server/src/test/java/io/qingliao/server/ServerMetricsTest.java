@@ -11,10 +11,13 @@ import io.qingliao.core.InMemoryMessageStore;
 import io.qingliao.core.OutputFormat;
 import io.qingliao.core.RoomName;
 import io.qingliao.server.internal.metrics.ServerMetrics;
+import io.qingliao.server.testing.NoLeakedThreads;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(NoLeakedThreads.class)
 @Timeout(10)
 class ServerMetricsTest {
 

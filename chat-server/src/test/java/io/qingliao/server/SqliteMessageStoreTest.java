@@ -7,12 +7,16 @@ import io.qingliao.core.ChatMessage;
 import io.qingliao.core.MessageDraft;
 import io.qingliao.core.RoomName;
 import io.qingliao.core.StoreUnavailableException;
+import io.qingliao.server.testing.NoLeakedThreads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -30,8 +34,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(NoLeakedThreads.class)
 @Timeout(60)
 class SqliteMessageStoreTest {
   private static final RoomName ALPHA = new RoomName("alpha");
@@ -234,6 +240,23 @@ class SqliteMessageStoreTest {
     List<ChatMessage> stored = store.readAfter(ALPHA, 0, 10_000);
     assertThat(seqs(stored)).isEqualTo(LongStream.rangeClosed(1, 8 * 200).boxed().toList());
     assertThat(stored.stream().map(ChatMessage::id).collect(Collectors.toSet())).isEqualTo(ackedIds);
+  }
+
+  @Test
+  void commitThatSqliteRefusesFailsTheBatchThenRecovers() throws Exception {
+    SqliteMessageStore store = open(dir);
+    assertThat(store.append(draft(ALPHA, "one")).get(10, TimeUnit.SECONDS).seq()).isEqualTo(1);
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("qingliao.db"));
+        Statement statement = other.createStatement()) {
+      statement.execute("BEGIN IMMEDIATE"); // another process holds the write lock past the busy timeout
+      CompletableFuture<ChatMessage> refused = store.append(draft(ALPHA, "refused"));
+      assertThatThrownBy(() -> refused.get(20, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(StoreUnavailableException.class);
+      statement.execute("ROLLBACK");
+    }
+    assertThat(store.append(draft(ALPHA, "two")).get(10, TimeUnit.SECONDS).seq()).isEqualTo(2);
+    assertThat(store.readAfter(ALPHA, 0, 10)).extracting(ChatMessage::text).containsExactly("one", "two");
   }
 
   @Test

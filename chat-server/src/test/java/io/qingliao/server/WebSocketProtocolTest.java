@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.qingliao.server.testing.NoLeakedThreads;
+import io.qingliao.server.testing.RawWebSocket;
 import io.qingliao.server.testing.RecordingWebSocket;
 import io.qingliao.server.testing.TestServers;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,6 +111,18 @@ class WebSocketProtocolTest {
 
     assertThat(ws.awaitJson("welcome").get("nick").getAsString()).isEqualTo("小明");
     assertThat(ws.awaitJson("joined").get("room").getAsString()).isEqualTo("大厅");
+  }
+
+  @Test
+  void aQueryInRawUtf8IsReadAsUtf8() throws IOException {
+    start(TestServers.memory());
+    try (RawWebSocket ws = RawWebSocket.connect(server.wsPort(), "/?nick=小明&room=大厅")) {
+      JsonObject welcome = JsonParser.parseString(ws.readFrame().text()).getAsJsonObject();
+      JsonObject joined = JsonParser.parseString(ws.readFrame().text()).getAsJsonObject();
+
+      assertThat(welcome.get("nick").getAsString()).isEqualTo("小明");
+      assertThat(joined.get("room").getAsString()).isEqualTo("大厅");
+    }
   }
 
   @Test

@@ -9,13 +9,13 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Compares live threads before and after a test. OkHttp's process-wide task runner keeps idle
- * threads named {@code OkHttp TaskRunner} for up to a minute; they are shared by every client
- * and server in the JVM, no {@code Wx} can stop them, and they are the only threads allowed to
- * stay.
+ * Compares live threads before and after a test. Two kinds of thread are process-wide, shared
+ * by every OkHttp client and server in the JVM, end by themselves after a minute idle, and
+ * cannot be stopped by a {@code Wx}: OkHttp's task runner ({@code OkHttp TaskRunner}) and Okio's
+ * timeout watchdog ({@code Okio Watchdog}). They are the only threads allowed to stay.
  */
 public final class ThreadLeaks {
-  private static final String OKHTTP_SHARED_POOL = "OkHttp TaskRunner";
+  private static final Set<String> PROCESS_WIDE = Set.of("OkHttp TaskRunner", "Okio Watchdog");
 
   private final Set<Thread> before;
 
@@ -27,11 +27,11 @@ public final class ThreadLeaks {
     return new ThreadLeaks(new HashSet<>(Thread.getAllStackTraces().keySet()));
   }
 
-  /** Threads started since the snapshot that are still alive, OkHttp's shared pool aside. */
+  /** Threads started since the snapshot that are still alive, the process-wide ones aside. */
   public List<String> newThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> !before.contains(t) && t.isAlive())
-        .filter(t -> !t.getName().equals(OKHTTP_SHARED_POOL))
+        .filter(t -> !PROCESS_WIDE.contains(t.getName()))
         .map(Thread::getName)
         .sorted()
         .collect(Collectors.toList());
@@ -48,7 +48,7 @@ public final class ThreadLeaks {
     assertThat(left).as("threads left behind").isEmpty();
   }
 
-  /** Names of every thread started since the snapshot, OkHttp's shared pool included. */
+  /** Names of every thread started since the snapshot, the process-wide ones included. */
   public List<String> allNewThreadNames() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> !before.contains(t) && t.isAlive())

@@ -75,7 +75,7 @@ public final class RawWebSocket implements Closeable {
         + "Sec-WebSocket-Key: " + key + "\r\n"
         + "Sec-WebSocket-Version: 13\r\n"
         + "\r\n";
-    socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
     String status = readHead(socket.getInputStream());
     if (!status.startsWith("HTTP/1.1 101")) {
       socket.close();
@@ -191,7 +191,7 @@ public final class RawWebSocket implements Closeable {
           + "Sec-WebSocket-Version: 13\r\n"
           + extraHeaders
           + "\r\n";
-      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
       return readHead(socket.getInputStream());
     }
   }

@@ -4,13 +4,11 @@ import io.qingliao.client.ChatClient;
 import io.qingliao.client.ChatDisconnectedException;
 import io.qingliao.client.ChatEventLog;
 import io.qingliao.client.ChatListener;
-import io.qingliao.client.ConnectionListener;
 import io.qingliao.client.ConnectionState;
 import io.qingliao.client.internal.chat.PendingRequests.Pending;
 import io.qingliao.core.ClientRequest;
 import io.qingliao.core.CloseCodes;
 import io.qingliao.core.Decoded;
-import io.qingliao.core.Nick;
 import io.qingliao.core.ProtocolCodec;
 import io.qingliao.core.RoomName;
 import io.qingliao.core.ServerEvent;
@@ -24,7 +22,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import okhttp3.WebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * after it is released, one batch at a time by {@link Delivery}, so that they see events in the
  * order the server sent them.
  */
-public final class RealChatClient implements ChatClient {
+public final class RealChatClient extends ChatRequests {
   private static final Logger log = LoggerFactory.getLogger(RealChatClient.class);
 
   private final ChatClientConfig config;
@@ -118,11 +115,11 @@ public final class RealChatClient implements ChatClient {
       for (Map.Entry<RoomName, Long> room : rooms.entries()) {
         if (!room.getKey().equals(c.urlRoom)) {
           Long since = room.getValue() >= 0 ? room.getValue() : null;
-          enqueue(cid -> new ClientRequest.Join(room.getKey(), since, cid), ServerEvent.Joined.class, true);
+          requestInternal(cid -> new ClientRequest.Join(room.getKey(), since, cid), ServerEvent.Joined.class);
         }
       }
       if (c.leaveUrlRoom) {
-        enqueue(cid -> new ClientRequest.Leave(c.urlRoom, cid), ServerEvent.Left.class, true);
+        requestInternal(cid -> new ClientRequest.Leave(c.urlRoom, cid), ServerEvent.Left.class);
       }
       for (Pending<?> queued : pending.unwritten()) {
         if (c.socket.send(queued.frame)) {
@@ -339,11 +336,13 @@ public final class RealChatClient implements ChatClient {
     return p.future;
   }
 
-  private void enqueue(Function<String, ClientRequest> make, Class<? extends ServerEvent> replyType, boolean internal) {
-    request(make, replyType, internal, config.requestTimeout());
+  /** A request of the client's own (resume, leave): dropped, not queued, if the connection goes. */
+  private void requestInternal(Function<String, ClientRequest> make, Class<? extends ServerEvent> replyType) {
+    request(make, replyType, true, config.requestTimeout());
   }
 
-  private <T extends ServerEvent> CompletableFuture<T> request(Function<String, ClientRequest> make, Class<T> replyType) {
+  @Override
+  <T extends ServerEvent> CompletableFuture<T> request(Function<String, ClientRequest> make, Class<T> replyType) {
     synchronized (lock) {
       return request(make, replyType, false, config.requestTimeout());
     }
@@ -357,65 +356,6 @@ public final class RealChatClient implements ChatClient {
     if (p != null) {
       runDelivery(List.of(() -> p.fail(new TimeoutException(p.request.type() + " got no reply within " + timeout))));
     }
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.Ack> send(String text) {
-    return request(cid -> new ClientRequest.Chat(text, null, cid), ServerEvent.Ack.class);
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.Ack> send(String room, String text) {
-    RoomName name = new RoomName(room);
-    return request(cid -> new ClientRequest.Chat(text, name, cid), ServerEvent.Ack.class);
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.Joined> join(String room) {
-    RoomName name = new RoomName(room);
-    return request(cid -> new ClientRequest.Join(name, null, cid), ServerEvent.Joined.class);
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.Joined> join(String room, long since) {
-    RoomName name = new RoomName(room);
-    return request(cid -> new ClientRequest.Join(name, since, cid), ServerEvent.Joined.class);
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.Left> leave(String room) {
-    RoomName name = new RoomName(room);
-    return request(cid -> new ClientRequest.Leave(name, cid), ServerEvent.Left.class);
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.HistoryPage> history(String room, long before, int limit) {
-    RoomName name = new RoomName(room);
-    Long beforeOrNewest = before == Long.MAX_VALUE ? null : before;
-    return request(cid -> new ClientRequest.History(name, beforeOrNewest, limit, cid), ServerEvent.HistoryPage.class);
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.MembersList> members(String room) {
-    RoomName name = new RoomName(room);
-    return request(cid -> new ClientRequest.Members(name, cid), ServerEvent.MembersList.class);
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.NickChanged> nick(String newNick) {
-    Nick name = new Nick(newNick);
-    return request(cid -> new ClientRequest.NickChange(name, cid), ServerEvent.NickChanged.class);
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.Ack> dm(String to, String text) {
-    Nick name = new Nick(to);
-    return request(cid -> new ClientRequest.Dm(name, text, cid), ServerEvent.Ack.class);
-  }
-
-  @Override
-  public CompletableFuture<ServerEvent.Pong> ping() {
-    return request(ClientRequest.Ping::new, ServerEvent.Pong.class);
   }
 
   // ---- State.

@@ -11,27 +11,24 @@ import io.qingliao.client.SocketTask;
 import io.qingliao.client.WxMessages;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
-import okhttp3.Headers;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 import okhttp3.WebSocket;
-import okhttp3.WebSocketListener;
 import okio.ByteString;
 
 /**
- * One socket: its state machine, its listeners and the OkHttp listener that feeds them.
+ * One socket: its state machine and its listeners.
  *
- * <p>OkHttp's events arrive on OkHttp's threads and are only queued there (see {@link Inbox});
- * every state change that a user can observe as an event happens on the callback thread, just
- * before the event's listeners run. Only {@link #close} moves the state from a user's thread.
+ * <p>OkHttp's events arrive on OkHttp's threads and are only queued there (see
+ * {@link SocketEvents} and {@link Inbox}); every state change that a user can observe as an
+ * event happens on the callback thread, just before the event's listeners run. Only
+ * {@link #close} moves the state from a user's thread.
  */
 final class RealSocketTask implements SocketTask, SocketFaults {
   private static final int MAX_REASON_BYTES = 123;
@@ -71,12 +68,17 @@ final class RealSocketTask implements SocketTask, SocketFaults {
   }
 
   void start(OkHttpClient client, Request request, Duration handshakeTimeout) {
-    synchronized (wx.lock) {
-      timeout = wx.callbacks.schedule(this::timedOut, handshakeTimeout.toNanos());
-    }
-    WebSocket ws = client.newWebSocket(request, new Listener());
+    WebSocket ws = client.newWebSocket(request, new SocketEvents(this, inbox));
+    boolean alreadyClosed;
     synchronized (wx.lock) {
       webSocket = ws;
+      alreadyClosed = state == CLOSED; // cut by hide() or Wx.close() while we got here
+      if (!alreadyClosed) {
+        timeout = wx.callbacks.schedule(this::timedOut, handshakeTimeout.toNanos());
+      }
+    }
+    if (alreadyClosed) {
+      ws.cancel();
     }
   }
 
@@ -191,7 +193,9 @@ final class RealSocketTask implements SocketTask, SocketFaults {
       }
       ws = webSocket;
     }
-    ws.cancel();
+    if (ws != null) {
+      ws.cancel();
+    }
   }
 
   @Override
@@ -218,7 +222,7 @@ final class RealSocketTask implements SocketTask, SocketFaults {
     }
     if (sendCloseFrame) {
       ws.close(1000, messages.closeReasonInterrupted());
-    } else {
+    } else if (ws != null) {
       ws.cancel();
     }
     finish(wx.backgroundCloseCode, messages.closeReasonInterrupted());
@@ -245,12 +249,14 @@ final class RealSocketTask implements SocketTask, SocketFaults {
       errorReported = true;
       ws = webSocket;
     }
-    ws.cancel();
+    if (ws != null) {
+      ws.cancel();
+    }
     fireError(messages.errorTimeout());
     finish(1006, messages.closeReasonAbnormal());
   }
 
-  private void opened(Map<String, String> header) {
+  void opened(Map<String, String> header) {
     synchronized (wx.lock) {
       if (state == CLOSED) {
         return;
@@ -271,7 +277,7 @@ final class RealSocketTask implements SocketTask, SocketFaults {
     }
   }
 
-  private void message(Object data) {
+  void message(Object data) {
     if (state == CLOSED || !opened) {
       return;
     }
@@ -284,7 +290,7 @@ final class RealSocketTask implements SocketTask, SocketFaults {
     }
   }
 
-  private void closing() {
+  void closing() {
     synchronized (wx.lock) {
       if (state == OPEN) {
         state = CLOSING;
@@ -292,7 +298,7 @@ final class RealSocketTask implements SocketTask, SocketFaults {
     }
   }
 
-  private void failed(Throwable t) {
+  void failed(Throwable t) {
     boolean clean;
     boolean report;
     String errMsg;
@@ -329,7 +335,7 @@ final class RealSocketTask implements SocketTask, SocketFaults {
   }
 
   /** The last event: CLOSED, out of the live count, onClose. */
-  private void finish(int code, String reason) {
+  void finish(int code, String reason) {
     synchronized (wx.lock) {
       if (state == CLOSED) {
         return;
@@ -354,66 +360,21 @@ final class RealSocketTask implements SocketTask, SocketFaults {
     }
   }
 
+  /** OkHttp saw the server's close frame: remember it, in case the connection ends first. */
+  void serverClosed(int code, String reason) {
+    synchronized (wx.lock) {
+      receivedClose = true;
+      receivedCode = code;
+      receivedReason = reason;
+    }
+  }
+
+  void socketGone() {
+    wx.socketGone(this);
+  }
+
   @Override
   public String toString() {
     return "SocketTask#" + id + "[readyState=" + state + "]";
-  }
-
-  /** OkHttp's side: record what must be known at once, queue the rest for the callback thread. */
-  private final class Listener extends WebSocketListener {
-    @Override
-    public void onOpen(WebSocket ws, Response response) {
-      Map<String, String> header = headerMap(response.headers());
-      inbox.post(() -> opened(header));
-    }
-
-    @Override
-    public void onMessage(WebSocket ws, String text) {
-      inbox.post(() -> message(text));
-    }
-
-    @Override
-    public void onMessage(WebSocket ws, ByteString bytes) {
-      byte[] data = bytes.toByteArray();
-      inbox.post(() -> message(data));
-    }
-
-    @Override
-    public void onClosing(WebSocket ws, int code, String reason) {
-      synchronized (wx.lock) {
-        receivedClose = true;
-        receivedCode = code;
-        receivedReason = reason;
-      }
-      ws.close(echoCode(code), null); // answer the server's close, as browsers do
-      inbox.post(RealSocketTask.this::closing);
-    }
-
-    @Override
-    public void onClosed(WebSocket ws, int code, String reason) {
-      wx.socketGone(RealSocketTask.this);
-      inbox.post(() -> finish(code, reason));
-    }
-
-    @Override
-    public void onFailure(WebSocket ws, Throwable t, Response response) {
-      wx.socketGone(RealSocketTask.this);
-      inbox.post(() -> failed(t));
-    }
-  }
-
-  /** The code to answer a server's close with: its own where OkHttp may send it, else 1000. */
-  static int echoCode(int code) {
-    boolean sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
-        || (code >= 3000 && code <= 4999);
-    return sendable ? code : 1000;
-  }
-
-  static Map<String, String> headerMap(Headers headers) {
-    Map<String, String> map = new LinkedHashMap<>();
-    for (String name : headers.names()) {
-      map.put(name, String.join(", ", headers.values(name)));
-    }
-    return map;
   }
 }

@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +27,16 @@ import org.slf4j.LoggerFactory;
  * rooms REST API and the web page from the classpath folder {@code static/}. HTTPS when an
  * {@link SSLContext} is given. Requests run on a small bounded pool of daemon threads, not on
  * the server's single dispatcher thread; {@link #stop()} releases them.
+ *
+ * <p>Choices where PROTOCOL.md is silent: errors are {@code {"error","message"}} with the
+ * protocol's codes where one fits ({@code bad_request}, {@code invalid_room}, {@code too_long},
+ * {@code server_busy} as 503, {@code rate_limited} as 429) and otherwise {@code not_found} (404),
+ * {@code method_not_allowed} (405, with {@code Allow}), {@code unauthorized} (401, with
+ * {@code WWW-Authenticate: Bearer}), {@code too_large} (413), {@code unsupported_media_type}
+ * (415) and {@code internal_error} (500). A POST without {@code from} publishes as
+ * {@code "server"}. An empty {@code before=} or {@code limit=} means the default. HEAD is
+ * answered wherever GET is. Unsafe static paths ({@code ..}, backslash, encoded separators that
+ * decode to those) are 400, absent files 404.
  */
 public final class HttpFrontend {
   private static final Logger log = LoggerFactory.getLogger(HttpFrontend.class);
@@ -34,15 +46,17 @@ public final class HttpFrontend {
 
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
+  private final List<Thread> workers;
   private final ApiRoutes api;
   private final StaticFiles files;
   private final ServerMetrics metrics;
   private boolean stopped;
 
-  private HttpFrontend(HttpServer server, ThreadPoolExecutor executor, Hub hub, ServerMetrics metrics,
-      String adminToken) {
+  private HttpFrontend(HttpServer server, ThreadPoolExecutor executor, List<Thread> workers, Hub hub,
+      ServerMetrics metrics, String adminToken) {
     this.server = server;
     this.executor = executor;
+    this.workers = workers;
     this.metrics = metrics;
     this.api = new ApiRoutes(hub, adminToken);
     this.files = new StaticFiles(HttpFrontend.class.getClassLoader());
@@ -73,10 +87,11 @@ public final class HttpFrontend {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot bind HTTP on " + address, e);
     }
+    List<Thread> workers = new CopyOnWriteArrayList<>();
     ThreadPoolExecutor executor = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUED_REQUESTS), daemonThreads());
+        new ArrayBlockingQueue<>(QUEUED_REQUESTS), daemonThreads(workers));
     executor.allowCoreThreadTimeOut(true);
-    HttpFrontend frontend = new HttpFrontend(server, executor, hub, metrics, adminTokenOrNull);
+    HttpFrontend frontend = new HttpFrontend(server, executor, workers, hub, metrics, adminTokenOrNull);
     server.createContext("/", frontend::handle);
     server.setExecutor(executor);
     server.start();
@@ -100,6 +115,10 @@ public final class HttpFrontend {
       if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
         executor.shutdownNow();
         executor.awaitTermination(2, TimeUnit.SECONDS);
+      }
+      // The pool reports termination just before its last threads exit: wait for them too.
+      for (Thread worker : workers) {
+        worker.join(1_000);
       }
     } catch (InterruptedException e) {
       executor.shutdownNow();
@@ -151,11 +170,13 @@ public final class HttpFrontend {
     }
   }
 
-  private static ThreadFactory daemonThreads() {
+  private static ThreadFactory daemonThreads(List<Thread> created) {
     AtomicInteger count = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, "qingliao-http-" + count.incrementAndGet());
       thread.setDaemon(true);
+      created.removeIf(t -> t.getState() == Thread.State.TERMINATED);
+      created.add(thread);
       return thread;
     };
   }

@@ -27,6 +27,9 @@ import java.util.function.Supplier;
  * The server's Prometheus metrics, in a registry of its own (never the static default one, so
  * two servers in one JVM do not mix their numbers). Every name starts with {@code qingliao_}.
  *
+ * <p>Exemplars are off: they need tracing, which the server does not do, and would start the
+ * library's scheduler thread.
+ *
  * <p>Calls on the delivery path ({@link #framesOut}, {@link #chatDelivered},
  * {@link #frameReceived}) only add to pre-resolved counters. Gauges of the hub (sessions, rooms)
  * are read when scraped.
@@ -60,9 +63,9 @@ public final class ServerMetrics implements HubListener {
   public ServerMetrics(Supplier<Hub> hub) {
     this.hub = Objects.requireNonNull(hub, "hub");
     connections = Gauge.builder().name("qingliao_connections")
-        .help("Open WebSocket connections").register(registry);
+        .help("Open WebSocket connections").withoutExemplars().register(registry);
     connectionsRefused = Counter.builder().name("qingliao_connections_refused_total")
-        .help("Connections refused, by reason").labelNames("reason").register(registry);
+        .help("Connections refused, by reason").labelNames("reason").withoutExemplars().register(registry);
     GaugeWithCallback.builder().name("qingliao_sessions").help("Live hub sessions")
         .callback(cb -> {
           Hub current = hub.get();
@@ -85,19 +88,19 @@ public final class ServerMetrics implements HubListener {
         })
         .register(registry);
     messagesIn = Counter.builder().name("qingliao_messages_in_total")
-        .help("Chat messages stored and broadcast").register(registry);
+        .help("Chat messages stored and broadcast").withoutExemplars().register(registry);
     deliveries = Counter.builder().name("qingliao_chat_deliveries_total")
-        .help("Chat messages handed to local sessions (one per recipient)").register(registry);
+        .help("Chat messages handed to local sessions (one per recipient)").withoutExemplars().register(registry);
     messagesOut = Counter.builder().name("qingliao_messages_out_total")
-        .help("Frames sent to clients").register(registry);
+        .help("Frames sent to clients").withoutExemplars().register(registry);
     bytesOut = Counter.builder().name("qingliao_bytes_out_total")
-        .help("Payload bytes sent to clients").register(registry);
+        .help("Payload bytes sent to clients").withoutExemplars().register(registry);
     framesIn = Counter.builder().name("qingliao_frames_in_total")
-        .help("Frames received from clients").register(registry);
+        .help("Frames received from clients").withoutExemplars().register(registry);
     bytesIn = Counter.builder().name("qingliao_bytes_in_total")
-        .help("Payload bytes received from clients").register(registry);
+        .help("Payload bytes received from clients").withoutExemplars().register(registry);
     drops = Counter.builder().name("qingliao_drops_total")
-        .help("Connections dropped by the server, by reason").labelNames("reason").register(registry);
+        .help("Connections dropped by the server, by reason").labelNames("reason").withoutExemplars().register(registry);
     // Known label values start at 0, so that rate() works from the first event on.
     for (String reason : new String[] {"origin", "max_connections", "unauthorized"}) {
       connectionsRefused.labelValues(reason);
@@ -106,13 +109,13 @@ public final class ServerMetrics implements HubListener {
       drops.labelValues(reason);
     }
     Counter errorCounter = Counter.builder().name("qingliao_errors_total")
-        .help("Protocol errors sent to clients, by code").labelNames("code").register(registry);
+        .help("Protocol errors sent to clients, by code").labelNames("code").withoutExemplars().register(registry);
     for (ErrorCode code : ErrorCode.values()) {
       errors.put(code, errorCounter.labelValues(code.wire()));
     }
     Histogram appendLatency = Histogram.builder().name("qingliao_store_append_seconds").unit(Unit.SECONDS)
         .help("Store append latency, from append to durable, by result").labelNames("result")
-        .classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(registry);
+        .classicOnly().classicUpperBounds(LATENCY_BUCKETS).withoutExemplars().register(registry);
     appendOk = appendLatency.labelValues("ok");
     appendFailed = appendLatency.labelValues("failed");
   }

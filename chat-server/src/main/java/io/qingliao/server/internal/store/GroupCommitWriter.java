@@ -175,7 +175,14 @@ public final class GroupCommitWriter implements AutoCloseable {
           stopping = true;
         }
         queued.addAndGet(-batch.size());
-        commit(batch);
+        try {
+          commit(batch);
+        } catch (RuntimeException unexpected) {
+          // Keep the writer alive whatever happens; fail whatever this batch left open.
+          log.error("SQLite writer failed on a batch", unexpected);
+          StoreUnavailableException failure = new StoreUnavailableException("store failure", unexpected);
+          batch.forEach(p -> fail(p, failure));
+        }
         batch.clear();
       }
     } catch (InterruptedException e) {
@@ -211,7 +218,8 @@ public final class GroupCommitWriter implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       discardConnection();
       if (!failing) {
-        log.warn("SQLite commit failed; failing {} messages until the store recovers: {}", live.size(), e.toString());
+        log.warn("SQLite commit failed (batch of {}); failing appends until the store recovers: {}", live.size(),
+            e.toString());
         failing = true;
       }
       lastSeqs.keySet().forEach(this::rebase);

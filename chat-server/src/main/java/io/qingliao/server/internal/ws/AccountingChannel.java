@@ -1,8 +1,12 @@
 package io.qingliao.server.internal.ws;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import org.java_websocket.WrappedByteChannel;
 
@@ -14,6 +18,9 @@ import org.java_websocket.WrappedByteChannel;
  *   <li>It counts the bytes of our frames as the selector writes them, so that
  *       {@link WsTransport#queuedBytes()} is a counter rather than a walk over the library's
  *       unbounded output queue. Our frames are the read-only buffers of {@link ServerFrames}.
+ *   <li>It keeps the raw request line of the handshake: the library reads it as US-ASCII, which
+ *       turns a query written in raw UTF-8 ({@code ?room=大厅}, as some clients send it) into
+ *       replacement characters.
  *   <li>It answers a refused handshake with the HTTP status we chose. Java-WebSocket 1.6.0
  *       answers every handshake refused by an {@code InvalidDataException} with a fixed
  *       {@code 404 WebSocket Upgrade Failure}; once {@link #refuse} is called, that response is
@@ -23,7 +30,11 @@ import org.java_websocket.WrappedByteChannel;
 final class AccountingChannel implements WrappedByteChannel {
   private final ByteChannel delegate;
   private final WsTransport transport;
+  private static final int MAX_REQUEST_LINE = 8 * 1024;
+
   private volatile ByteBuffer refusal;
+  private final ByteArrayOutputStream requestLine = new ByteArrayOutputStream();
+  private volatile boolean requestLineComplete;
 
   AccountingChannel(ByteChannel delegate, WsTransport transport) {
     this.delegate = delegate;
@@ -70,9 +81,52 @@ final class AccountingChannel implements WrappedByteChannel {
     return skipped;
   }
 
+  /**
+   * The request target of the handshake ({@code /path?query}) decoded as UTF-8, or null when the
+   * request line is not complete, too long, or not valid UTF-8.
+   */
+  String requestTarget() {
+    if (!requestLineComplete) {
+      return null;
+    }
+    byte[] line = requestLine.toByteArray();
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(line))
+          .toString()
+          .strip();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+    int first = text.indexOf(' ');
+    int last = text.lastIndexOf(' ');
+    return first < 0 || last <= first ? null : text.substring(first + 1, last);
+  }
+
   @Override
   public int read(ByteBuffer dst) throws IOException {
-    return delegate.read(dst);
+    int start = dst.position();
+    int read = delegate.read(dst);
+    recordRequestLine(dst, start);
+    return read;
+  }
+
+  /** Copies bytes up to the first line feed of the connection; the selector thread is the only caller. */
+  private void recordRequestLine(ByteBuffer dst, int start) {
+    if (requestLineComplete || requestLine.size() > MAX_REQUEST_LINE) {
+      return;
+    }
+    for (int i = start; i < dst.position(); i++) {
+      byte b = dst.get(i);
+      if (b == '\n') {
+        requestLineComplete = true;
+        return;
+      }
+      requestLine.write(b);
+    }
   }
 
   @Override
@@ -104,7 +158,13 @@ final class AccountingChannel implements WrappedByteChannel {
 
   @Override
   public int readMore(ByteBuffer dst) throws IOException {
-    return delegate instanceof WrappedByteChannel w ? w.readMore(dst) : 0;
+    if (!(delegate instanceof WrappedByteChannel w)) {
+      return 0;
+    }
+    int start = dst.position();
+    int read = w.readMore(dst);
+    recordRequestLine(dst, start);
+    return read;
   }
 
   @Override
@@ -112,6 +172,6 @@ final class AccountingChannel implements WrappedByteChannel {
     if (delegate instanceof WrappedByteChannel w) {
       return w.isBlocking();
     }
-    return delegate instanceof java.nio.channels.SelectableChannel c && c.isBlocking();
+    return delegate instanceof SelectableChannel c && c.isBlocking();
   }
 }

@@ -158,17 +158,16 @@ public final class WebSocketFrontend extends WebSocketServer {
       WebSocket conn, Draft draft, ClientHandshake handshake) throws InvalidDataException {
     ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(conn, draft, handshake);
     WsTransport transport = conn.getAttachment();
-    HandshakeRequest request = HandshakeRequest.parse(handshake.getResourceDescriptor(), handshake::getFieldValue);
+    HandshakeRequest request = HandshakeRequest.parse(
+        transport.requestTarget(handshake.getResourceDescriptor()), handshake::getFieldValue);
     if (!settings.originAllowed(request.origin())) {
       throw refuse(transport, 403, "Forbidden", "origin", "forbidden", "origin not allowed");
     }
-    if (!transport.takeSlot()) {
-      throw refuse(transport, 400, "Bad Request", "handshake", "bad_request", "repeated handshake");
-    }
     if (slots.incrementAndGet() > settings.maxConnections()) {
-      releaseSlot(transport);
+      slots.decrementAndGet();
       throw refuse(transport, 503, "Service Unavailable", "max_connections", "server_busy", "too many connections");
     }
+    transport.holdSlot();
     transport.handshake(request, authenticate(request.token()));
     return response;
   }

@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocketImpl;
-import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.CloseFrame;
 
 /**
@@ -137,6 +136,13 @@ final class WsTransport implements SessionTransport {
     return conn;
   }
 
+  /** The handshake's request target as the client sent it, in UTF-8; falls back to the library's reading. */
+  String requestTarget(String libraryReading) {
+    AccountingChannel c = channel;
+    String raw = c == null ? null : c.requestTarget();
+    return raw != null ? raw : libraryReading;
+  }
+
   /** Answers the handshake with {@code status} instead of upgrading; the connection then ends. */
   void refuse(int status, String statusText, String code, String message) {
     closing.set(true);
@@ -154,10 +160,12 @@ final class WsTransport implements SessionTransport {
     lastFrameAt = System.nanoTime();
   }
 
-  boolean takeSlot() {
-    return holdsSlot.compareAndSet(false, true);
+  /** This connection counts against the connection limit from now on. */
+  void holdSlot() {
+    holdsSlot.set(true);
   }
 
+  /** True once, if this connection held a slot of the connection limit. */
   boolean releaseSlot() {
     return holdsSlot.compareAndSet(true, false);
   }
@@ -203,12 +211,11 @@ final class WsTransport implements SessionTransport {
     }
     int bytes = frame.remaining();
     queued.addAndGet(bytes);
+    // The library's send() would encode again and throw WebsocketNotConnectedException when it
+    // races a close; a ready frame goes straight to the queue, and a frame that lands behind a
+    // close frame is never read by the peer.
     conn.outQueue.add(frame);
-    try {
-      server.onWriteDemand(conn);
-    } catch (WebsocketNotConnectedException e) {
-      return;
-    }
+    server.onWriteDemand(conn);
     server.metrics().framesOut(1, bytes);
   }
 

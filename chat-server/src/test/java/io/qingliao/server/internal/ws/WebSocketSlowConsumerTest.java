@@ -8,6 +8,7 @@ import io.qingliao.core.Hub;
 import io.qingliao.core.HubConfig;
 import io.qingliao.core.HubListener;
 import io.qingliao.core.InMemoryMessageStore;
+import io.qingliao.core.RoomName;
 import io.qingliao.server.Authenticator;
 import io.qingliao.server.internal.metrics.ServerMetrics;
 import io.qingliao.server.testing.NoLeakedThreads;
@@ -70,6 +71,7 @@ class WebSocketSlowConsumerTest {
     try (RawWebSocket slow = RawWebSocket.connect(port, "/?nick=slow", 4096);
         RecordingWebSocket alice = RecordingWebSocket.connect(port, "/?nick=alice");
         RecordingWebSocket bob = RecordingWebSocket.connect(port, "/?nick=bob")) {
+      assertThat(slow.statusLine()).startsWith("HTTP/1.1 101");
       alice.awaitJson("joined");
       bob.awaitJson("joined");
       String text = "x".repeat(1_000);
@@ -108,7 +110,7 @@ class WebSocketSlowConsumerTest {
       assertThat(tcpEnded).isLessThan(Duration.ofSeconds(5));
       assertThat(p99).isLessThan(Duration.ofMillis(100));
       assertThat(max).isLessThan(Duration.ofSeconds(1));
-      assertThat(hub.members(io.qingliao.core.RoomName.LOBBY)).containsExactlyInAnyOrder("alice", "bob");
+      assertThat(hub.members(RoomName.LOBBY)).containsExactlyInAnyOrder("alice", "bob");
     }
   }
 
