@@ -50,7 +50,12 @@ public interface ChatClient extends AutoCloseable {
   /** The connection's state now. */
   ConnectionState state();
 
-  /** Completed by the first {@code welcome}; failed with {@link ChatDisconnectedException} if the client closes first. */
+  /**
+   * Completed by the first {@code welcome}; failed with {@link ChatDisconnectedException} if the
+   * client closes first. The {@code joined} of the URL room follows the welcome: to be sure the
+   * client is in its room, await that {@link ServerEvent.Joined} (or make a request, which the
+   * server answers after it).
+   */
   CompletableFuture<ServerEvent.Welcome> opened();
 
   /** The nick the server gave this session, or the requested one before the first welcome. */
@@ -95,6 +100,11 @@ public interface ChatClient extends AutoCloseable {
   /** Test helper: {@code events().await(type, predicate, timeout)}. */
   default <T extends ServerEvent> T await(Class<T> type, Predicate<? super T> predicate, Duration timeout) {
     return events().await(type, predicate, timeout);
+  }
+
+  /** Test helper: {@code events().await(type, timeout)}, the oldest recorded event of {@code type}. */
+  default <T extends ServerEvent> T await(Class<T> type, Duration timeout) {
+    return events().await(type, timeout);
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.qingliao.core.ChatMessage;
 import io.qingliao.core.ServerEvent.Ack;
 import io.qingliao.core.ServerEvent.ChatEvent;
+import io.qingliao.core.ServerEvent.Joined;
 import io.qingliao.server.ChatServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,8 +25,9 @@ class ChatClientOrderTest {
     try (ChatServer server = ChatServer.builder().host("127.0.0.1").wsPort(0).httpPort(-1).memoryStore().build().start();
         ChatClient alice = ChatClient.builder().url("ws://127.0.0.1:" + server.wsPort()).nick("alice").connect();
         ChatClient bob = ChatClient.builder().url("ws://127.0.0.1:" + server.wsPort()).nick("bob").connect()) {
-      alice.opened().get(5, TimeUnit.SECONDS);
-      bob.opened().get(5, TimeUnit.SECONDS);
+      // welcome opens the client; the URL room's joined comes right after it.
+      alice.await(Joined.class, Duration.ofSeconds(5));
+      bob.await(Joined.class, Duration.ofSeconds(5));
 
       List<CompletableFuture<Ack>> acks = new ArrayList<>();
       for (int i = 0; i < 15; i++) {

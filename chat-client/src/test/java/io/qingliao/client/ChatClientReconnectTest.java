@@ -6,6 +6,7 @@ import io.qingliao.core.ChatMessage;
 import io.qingliao.core.HubConfig;
 import io.qingliao.core.RoomName;
 import io.qingliao.core.ServerEvent.ChatEvent;
+import io.qingliao.core.ServerEvent.Joined;
 import io.qingliao.server.ChatServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,10 +59,10 @@ class ChatClientReconnectTest {
     ChatClient bob = client(port, "bob").connect();
     ChatServer second = null;
     try {
-      alice.opened().get(5, TimeUnit.SECONDS);
+      alice.await(Joined.class, WAIT);
       alice.join("ops").get(5, TimeUnit.SECONDS);
       alice.join("lobby").get(5, TimeUnit.SECONDS); // lobby current again
-      bob.opened().get(5, TimeUnit.SECONDS);
+      bob.await(Joined.class, WAIT);
       bob.join("ops").get(5, TimeUnit.SECONDS);
       for (int i = 1; i <= 5; i++) {
         bob.send("lobby", "m" + i).get(5, TimeUnit.SECONDS);

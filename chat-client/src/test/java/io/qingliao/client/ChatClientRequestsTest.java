@@ -48,7 +48,7 @@ class ChatClientRequestsTest {
         .room(room)
         .connect();
     clients.add(client);
-    client.opened().get(5, TimeUnit.SECONDS);
+    client.await(Joined.class, e -> e.room().value().equals(room), WAIT);
     return client;
   }
 
@@ -228,7 +228,7 @@ class ChatClientRequestsTest {
           }
         }).connect();
     clients.add(alice);
-    alice.opened().get(5, TimeUnit.SECONDS);
+    alice.await(Joined.class, WAIT);
     okhttp3.OkHttpClient http = new okhttp3.OkHttpClient();
     okhttp3.WebSocket raw = http.newWebSocket(new okhttp3.Request.Builder()
         .url("http://127.0.0.1:" + server.wsPort() + "/?nick=raw").build(), new okhttp3.WebSocketListener() {});

@@ -176,7 +176,7 @@ final class SecurityTestSupport {
       if (header[0] == 0x16 && fragment.length >= 6 && fragment[0] == 0x02) {
         return String.format("server_hello 0x%02x%02x", fragment[4], fragment[5]);
       }
-      return "record " + header[0];
+      return String.format("record type %d: %s", header[0] & 0xff, java.util.HexFormat.of().formatHex(header));
     } catch (java.net.SocketException e) {
       return "closed";
     }

@@ -79,12 +79,23 @@ class HelloTest {
   }
 
   @Test
-  void aBrokenQueryDoesNotStopTheGreeting() throws Exception {
-    try (TextWsClient odd = TextWsClient.connect("ws://127.0.0.1:" + server.port() + "/?nick=%zz&room=%E5%A4%A7")) {
+  void anInvalidNickStillGetsTheGreetingAndAGuestName() throws Exception {
+    try (TextWsClient odd = TextWsClient.connect("ws://127.0.0.1:" + server.port() + "/?nick=%20&room=%E5%A4%A7")) {
       assertThat(odd.next()).isEqualTo("嗨嗨");
+      assertThat(odd.next()).startsWith("error: ");
       odd.send("still here");
       assertThat(odd.awaitMatching(f -> f.endsWith(": still here"))).startsWith("guest-");
     }
+    assertThat(server.hub().room(new RoomName("大"))).isPresent();
+  }
+
+  @Test
+  void queryValuesArePercentDecodedAndBrokenEscapesKept() {
+    assertThat(Hello.query("/chat?nick=%E5%B0%8F%E6%98%8E&room=a+b&nick=second&x=%zz"))
+        .containsEntry("nick", "小明")
+        .containsEntry("room", "a b")
+        .containsEntry("x", "%zz");
+    assertThat(Hello.query("/")).isEmpty();
   }
 
   @Test
