@@ -71,14 +71,15 @@ public class SqliteStoreBenchmark {
   @Benchmark
   @OperationsPerInvocation(BATCH)
   public long appendBatch() {
-    @SuppressWarnings("unchecked")
-    CompletableFuture<ChatMessage>[] futures = new CompletableFuture[BATCH];
+    CompletableFuture<?>[] futures = new CompletableFuture<?>[BATCH];
+    CompletableFuture<ChatMessage> last = null;
     long now = System.currentTimeMillis();
     for (int i = 0; i < BATCH; i++) {
       long id = ++nextId;
-      futures[i] = store.append(new MessageDraft("bench-" + id, rooms[i % ROOMS], "alice", TEXT, now, null));
+      last = store.append(new MessageDraft("bench-" + id, rooms[i % ROOMS], "alice", TEXT, now, null));
+      futures[i] = last;
     }
     CompletableFuture.allOf(futures).join();
-    return futures[BATCH - 1].join().seq();
+    return last.join().seq();
   }
 }

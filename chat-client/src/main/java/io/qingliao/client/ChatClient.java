@@ -130,6 +130,7 @@ public interface ChatClient extends AutoCloseable {
     private Duration backoffMin = Duration.ofMillis(500);
     private Duration backoffMax = Duration.ofSeconds(30);
     private Duration requestTimeout = Duration.ofSeconds(10);
+    private Duration connectTimeout = Duration.ofSeconds(10);
     private int eventLogCapacity = 1000;
     private int maxQueuedRequests = 1000;
     private final List<ChatListener> listeners = new ArrayList<>();
@@ -216,6 +217,15 @@ public interface ChatClient extends AutoCloseable {
       return this;
     }
 
+    /**
+     * How long a dial may take, from the TCP connect to the server's {@code welcome} (10 s);
+     * past it the client gives up on that socket and dials again after the backoff.
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connect timeout");
+      return this;
+    }
+
     /** How long a request waits for its reply (10 s), queued time included. */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = positive(timeout, "request timeout");
@@ -257,7 +267,7 @@ public interface ChatClient extends AutoCloseable {
         throw new IllegalStateException("url is required");
       }
       ChatClientConfig config = new ChatClientConfig(url, nick, room, since, token, okHttpClient, scheduler,
-          heartbeat, backoffMin, backoffMax, requestTimeout, eventLogCapacity, maxQueuedRequests,
+          heartbeat, backoffMin, backoffMax, connectTimeout, requestTimeout, eventLogCapacity, maxQueuedRequests,
           listeners, connectionListeners);
       return RealChatClient.connect(config);
     }

@@ -52,7 +52,7 @@ class ChatClientLifecycleTest {
       client.close();
 
       List<String> leaked = liveThreads().stream().filter(t -> !before.contains(t)).map(Thread::getName)
-          .filter(name -> name.startsWith("qingliao-chat-client") || name.contains("OkHttp")
+          .filter(name -> name.startsWith("qingliao-chat-client") || name.contains("OkHttp") || name.contains("Okio")
               || name.startsWith("ForkJoinPool") || name.startsWith("CompletableFuture"))
           .toList();
       assertThat(leaked).isEmpty();
@@ -158,6 +158,28 @@ class ChatClientLifecycleTest {
           }).connect()) {
         assertThat(reopened.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(causes).first().isInstanceOf(SocketTimeoutException.class);
+      }
+    }
+  }
+
+  @Test
+  void aServerThatNeverSaysWelcomeIsDialedAgain() throws Exception {
+    try (MockWebServer peer = new MockWebServer()) {
+      peer.enqueue(new MockResponse.Builder().webSocketUpgrade(new WebSocketListener() {}).build());
+      peer.enqueue(new MockResponse.Builder().webSocketUpgrade(new WelcomeThenSilence()).build());
+      peer.start();
+      List<Throwable> causes = new CopyOnWriteArrayList<>();
+      try (ChatClient client = ChatClient.builder().url(peer.url("/").toString())
+          .connectTimeout(Duration.ofMillis(300))
+          .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
+          .connectionListener(new ConnectionListener() {
+            @Override
+            public void onReconnecting(ChatClient c, Duration delay, Throwable cause) {
+              causes.add(cause);
+            }
+          }).connect()) {
+        assertThat(client.opened().get(5, TimeUnit.SECONDS).server()).isEqualTo("mock");
+        assertThat(causes).singleElement().isInstanceOf(SocketTimeoutException.class);
       }
     }
   }

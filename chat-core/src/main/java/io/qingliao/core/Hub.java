@@ -27,6 +27,7 @@ public final class Hub implements AutoCloseable {
   /** Settings of a hub; each has the default named on its setter. */
   public static final class Builder {
     private MessageStore store;
+    private ClusterBroker cluster;
     private HubConfig config = HubConfig.defaults();
     private Clock clock = Clock.systemUTC();
     private MessageFilter filter = MessageFilter.ACCEPT_ALL;
@@ -37,6 +38,16 @@ public final class Hub implements AutoCloseable {
     /** Default: {@code new InMemoryMessageStore(10_000)}. */
     public Builder store(MessageStore store) {
       this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * Makes this hub one node of a cluster: the broker sequences, stores and fans out across
+     * nodes, and holds presence and nicks for all of them; its {@link ClusterBroker#store()}
+     * replaces {@link #store}. Default: none, the hub is embedded (in-process fan-out).
+     */
+    public Builder cluster(ClusterBroker broker) {
+      this.cluster = Objects.requireNonNull(broker, "broker");
       return this;
     }
 
@@ -65,6 +76,9 @@ public final class Hub implements AutoCloseable {
     }
 
     public Hub build() {
+      if (cluster != null) {
+        return new Hub(new RealHub(cluster.store(), config, clock, filter, listeners, cluster));
+      }
       MessageStore chosen = store != null ? store : new InMemoryMessageStore(10_000);
       return new Hub(new RealHub(chosen, config, clock, filter, listeners));
     }

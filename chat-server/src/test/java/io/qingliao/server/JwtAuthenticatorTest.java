@@ -11,10 +11,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
+import io.qingliao.server.testing.NoLeakedThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 @Timeout(10)
+@ExtendWith(NoLeakedThreads.class)
 class JwtAuthenticatorTest {
   private static final String SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
   private final JwtAuthenticator auth = new JwtAuthenticator(SECRET);

@@ -18,13 +18,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import io.qingliao.server.testing.NoLeakedThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 @Timeout(60)
+@ExtendWith(NoLeakedThreads.class)
 class MainTest {
   private static final Pattern WS_LINE = Pattern.compile("Qingliao WebSocket listening on ws://127\\.0\\.0\\.1:(\\d+)");
   private static final Pattern HTTP_LINE = Pattern.compile("Qingliao HTTP listening on http://127\\.0\\.0\\.1:(\\d+)");

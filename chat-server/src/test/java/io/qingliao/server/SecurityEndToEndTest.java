@@ -6,6 +6,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.qingliao.server.testing.NoLeakedThreads;
 import io.qingliao.server.SecurityTestSupport.HttpAnswer;
 import io.qingliao.server.SecurityTestSupport.RecordingClient;
 import java.net.URI;
@@ -21,9 +22,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Authentication, origin checks and the admin token, over real sockets. */
 @Timeout(60)
+@ExtendWith(NoLeakedThreads.class)
 class SecurityEndToEndTest {
   private static final String SECRET = "end-to-end-secret-of-at-least-32-bytes";
   private static final String ADMIN_TOKEN = "admin-token-5e1f";

@@ -14,8 +14,10 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import org.junit.jupiter.api.BeforeAll;
+import io.qingliao.server.testing.NoLeakedThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (the control) accepts TLS 1.1, the Qingliao server started by {@link Main} does not.
  */
 @Timeout(120)
+@ExtendWith(NoLeakedThreads.class)
 class SecurityLegacyTlsTest {
   private static final Pattern PORT_LINE = Pattern.compile("(?:Qingliao \\w+|plain TLS) listening on \\w+://127\\.0\\.0\\.1:(\\d+)");
 
@@ -50,9 +53,9 @@ class SecurityLegacyTlsTest {
         "--ws-port", "0", "--http-port", "0", "--tls-keystore", keystore.toString(),
         "--tls-password", SecurityTestSupport.KEYSTORE_PASSWORD);
     assertThat(answers).hasSize(4);
-    assertThat(answers.get(0)).as("WebSocket port, TLS 1.1").isIn("alert 70", "alert 40", "closed");
+    assertThat(answers.get(0)).as("WebSocket port, TLS 1.1").doesNotStartWith("server_hello");
     assertThat(answers.get(1)).as("WebSocket port, TLS 1.2").isEqualTo("server_hello 0x0303");
-    assertThat(answers.get(2)).as("HTTP port, TLS 1.1").isIn("alert 70", "alert 40", "closed");
+    assertThat(answers.get(2)).as("HTTP port, TLS 1.1").doesNotStartWith("server_hello");
     assertThat(answers.get(3)).as("HTTP port, TLS 1.2").isEqualTo("server_hello 0x0303");
   }
 

@@ -80,6 +80,8 @@ final class SecurityTestSupport {
       conn.setReadTimeout(5000);
       conn.setRequestMethod(method);
       headers.forEach(conn::setRequestProperty);
+      // No keep-alive: a cached connection would leave the JDK's Keep-Alive-Timer thread behind.
+      conn.setRequestProperty("Connection", "close");
       if (body != null) {
         conn.setDoOutput(true);
         conn.setRequestProperty("Content-Type", "application/json; charset=utf-8");

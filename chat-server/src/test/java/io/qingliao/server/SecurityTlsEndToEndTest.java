@@ -2,6 +2,7 @@ package io.qingliao.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.qingliao.server.testing.NoLeakedThreads;
 import io.qingliao.server.SecurityTestSupport.HttpAnswer;
 import io.qingliao.server.SecurityTestSupport.RecordingClient;
 import java.net.URI;
@@ -11,26 +12,35 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A ChatServer built with {@code .tls(ctx)}: wss:// and https:// work, legacy TLS does not. */
 @Timeout(60)
+@ExtendWith(NoLeakedThreads.class)
 class SecurityTlsEndToEndTest {
   private static final int TLS_1_1 = 0x0302;
   private static final int TLS_1_2 = 0x0303;
 
   @TempDir static Path dir;
-  static ChatServer server;
+  static Path keystore;
   static SSLContext clientContext;
 
+  private ChatServer server;
+
   @BeforeAll
-  static void start() throws Exception {
-    Path keystore = SecurityTestSupport.generateKeystore(dir);
+  static void makeKeystore() throws Exception {
+    keystore = SecurityTestSupport.generateKeystore(dir);
     clientContext = SecurityTestSupport.trusting(keystore);
+  }
+
+  @BeforeEach
+  void start() {
     server = ChatServer.builder()
         .host("127.0.0.1")
         .wsPort(0)
@@ -41,11 +51,9 @@ class SecurityTlsEndToEndTest {
         .start();
   }
 
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.stop(Duration.ofSeconds(5));
-    }
+  @AfterEach
+  void stop() {
+    server.stop(Duration.ofSeconds(5));
   }
 
   @Test
@@ -89,10 +97,15 @@ class SecurityTlsEndToEndTest {
     assertThat(SecurityTestSupport.tlsProbe(server.httpPort(), TLS_1_2)).isEqualTo("server_hello 0x0303");
   }
 
+  /**
+   * No ServerHello for TLS 1.1 (the JDK answers with an alert; Java-WebSocket just drops the
+   * connection). {@link SecurityLegacyTlsTest} shows the same probe does get a TLS 1.1
+   * ServerHello from a server that allows it.
+   */
   @Test
   void tls11ClientHelloIsRefused() throws Exception {
-    assertThat(SecurityTestSupport.tlsProbe(server.wsPort(), TLS_1_1)).isIn("alert 70", "alert 40", "closed");
-    assertThat(SecurityTestSupport.tlsProbe(server.httpPort(), TLS_1_1)).isIn("alert 70", "alert 40", "closed");
+    assertThat(SecurityTestSupport.tlsProbe(server.wsPort(), TLS_1_1)).doesNotStartWith("server_hello");
+    assertThat(SecurityTestSupport.tlsProbe(server.httpPort(), TLS_1_1)).doesNotStartWith("server_hello");
   }
 
   @Test

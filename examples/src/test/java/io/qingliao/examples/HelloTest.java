@@ -80,7 +80,7 @@ class HelloTest {
 
   @Test
   void anInvalidNickStillGetsTheGreetingAndAGuestName() throws Exception {
-    try (TextWsClient odd = TextWsClient.connect("ws://127.0.0.1:" + server.port() + "/?nick=%20&room=%E5%A4%A7")) {
+    try (TextWsClient odd = TextWsClient.connect("ws://127.0.0.1:" + server.port() + "/?nick=a%07b&room=%E5%A4%A7")) {
       assertThat(odd.next()).isEqualTo("嗨嗨");
       assertThat(odd.next()).startsWith("error: ");
       odd.send("still here");

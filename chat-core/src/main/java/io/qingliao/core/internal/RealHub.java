@@ -1,6 +1,7 @@
 package io.qingliao.core.internal;
 
 import io.qingliao.core.ChatMessage;
+import io.qingliao.core.ClusterBroker;
 import io.qingliao.core.CloseCodes;
 import io.qingliao.core.ConnectRequest;
 import io.qingliao.core.ErrorCode;
@@ -51,10 +52,20 @@ public final class RealHub {
   private final ThreadLocal<int[]> deliveryLocksHeld = ThreadLocal.withInitial(() -> new int[1]);
   private final RoomDelivery delivery;
   private final RequestHandler requests;
+  /** The cluster this hub is a node of, or null for an embedded hub. */
+  private final ClusterBroker cluster;
+  private final ClusterDelivery clustered;
   private volatile boolean closed;
 
   public RealHub(MessageStore store, HubConfig config, Clock clock, MessageFilter filter,
       List<HubListener> listeners) {
+    this(store, config, clock, filter, listeners, null);
+  }
+
+  /** A hub that is one node of the cluster behind {@code cluster} (null: embedded). */
+  public RealHub(MessageStore store, HubConfig config, Clock clock, MessageFilter filter,
+      List<HubListener> listeners, ClusterBroker cluster) {
+    this.cluster = cluster;
     this.store = store;
     this.config = config;
     this.clock = clock;
@@ -62,6 +73,15 @@ public final class RealHub {
     this.listeners = new Listeners(listeners);
     this.delivery = new RoomDelivery(this);
     this.requests = new RequestHandler(this);
+    this.clustered = cluster == null ? null : new ClusterDelivery(this, cluster);
+    if (cluster != null) {
+      cluster.attach(clustered);
+    }
+  }
+
+  /** The cluster side of delivery, or null for an embedded hub. */
+  ClusterDelivery clustered() {
+    return clustered;
   }
 
   MessageStore store() {
@@ -111,10 +131,10 @@ public final class RealHub {
     String wanted = request.nick();
     if (wanted != null && !Nick.isValid(wanted)) {
       nickError = new ProtocolError(ErrorCode.INVALID_NICK, "invalid nick, using a guest nick", null);
-    } else if (wanted != null && !nicks.claim(wanted, session)) {
+    } else if (wanted != null && !claimNick(wanted, session, true)) {
       nickError = new ProtocolError(ErrorCode.NICK_TAKEN, "nick is taken, using a guest nick", null);
     }
-    session.nick(wanted != null && nickError == null ? wanted : nicks.claimGuest(session));
+    session.nick(wanted != null && nickError == null ? wanted : claimGuest(session));
     sessions.put(session.id(), session);
     listeners.sessionOpened(session.id(), session.nick());
     session.send(new ServerEvent.Welcome(session.id(), session.nick(), config.heartbeatSeconds(),
@@ -142,6 +162,66 @@ public final class RealHub {
     }
     runDeferred();
     return session;
+  }
+
+  /**
+   * Gives {@code nick} to {@code session}, in the cluster too when there is one; false when
+   * another user holds it. When the cluster cannot be asked, {@code lenient} keeps the local
+   * claim (the broker registers it once it is back); otherwise the failure is thrown.
+   */
+  boolean claimNick(String nick, LiveSession session, boolean lenient) {
+    if (!nicks.claim(nick, session)) {
+      return false;
+    }
+    if (cluster == null) {
+      return true;
+    }
+    boolean claimed;
+    try {
+      claimed = cluster.claimNick(nick, session.subject(), session.id());
+    } catch (RuntimeException e) {
+      if (lenient) {
+        log.warn("cluster unreachable; nick {} claimed on this node only for now", nick);
+        return true;
+      }
+      nicks.release(nick, session);
+      throw e;
+    }
+    if (!claimed) {
+      nicks.release(nick, session);
+    }
+    return claimed;
+  }
+
+  void releaseNick(String nick, LiveSession session) {
+    nicks.release(nick, session);
+    if (cluster != null) {
+      cluster.releaseNick(nick, session.id());
+    }
+  }
+
+  /** The next free guest nick: per hub when embedded, cluster-wide for a cluster node. */
+  private String claimGuest(LiveSession session) {
+    if (cluster == null) {
+      return nicks.claimGuest(session);
+    }
+    try {
+      for (int i = 0; i < 1000; i++) {
+        String nick = cluster.guestNick();
+        if (claimNick(nick, session, false)) {
+          return nick;
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("cluster unreachable; guest nick given by this node only", e);
+    }
+    String nick = nicks.claimGuest(session);
+    try {
+      cluster.claimNick(nick, session.subject(), session.id());
+    } catch (RuntimeException e) {
+      // still unreachable: the broker registers the claim once it is back
+    }
+    return nick;
   }
 
   private static Long parseSince(String raw) {
@@ -233,7 +313,7 @@ public final class RealHub {
       delivery.removeClosed(session, room);
     }
     String nick = session.finalNick();
-    nicks.release(nick, session);
+    releaseNick(nick, session);
     sessions.remove(session.id(), session);
     listeners.sessionClosed(session.id(), nick, code);
   }
@@ -284,7 +364,28 @@ public final class RealHub {
   // ---- rooms ----
 
   Room roomFor(RoomName name) {
-    return rooms.computeIfAbsent(name, n -> new Room(n, store.latestSeq(n)));
+    if (cluster == null) {
+      return rooms.computeIfAbsent(name, n -> new Room(n, store.latestSeq(n)));
+    }
+    Room room = rooms.get(name);
+    if (room != null) {
+      return room;
+    }
+    boolean[] created = {false};
+    room = rooms.computeIfAbsent(name, n -> {
+      created[0] = true;
+      return new Room(n, store.latestSeq(n));
+    });
+    if (created[0]) {
+      // Chats published between reading latestSeq and now reached no Room: fetch them.
+      cluster.roomOpened(name);
+    }
+    return room;
+  }
+
+  /** Names of the rooms this hub keeps state for. */
+  List<RoomName> roomNames() {
+    return List.copyOf(rooms.keySet());
   }
 
   Room existingRoom(RoomName name) {
@@ -299,6 +400,9 @@ public final class RealHub {
   }
 
   public List<RoomSummary> rooms() {
+    if (cluster != null) {
+      return cluster.rooms();
+    }
     TreeMap<RoomName, RoomSummary> all = new TreeMap<>();
     for (RoomName name : store.rooms()) {
       all.put(name, new RoomSummary(name, 0, store.latestSeq(name)));
@@ -310,6 +414,9 @@ public final class RealHub {
   }
 
   public Optional<RoomSummary> room(RoomName name) {
+    if (cluster != null) {
+      return cluster.room(name);
+    }
     Room room = rooms.get(name);
     if (room != null) {
       Optional<RoomSummary> live = summary(room);
@@ -331,6 +438,9 @@ public final class RealHub {
   }
 
   public List<String> members(RoomName name) {
+    if (cluster != null) {
+      return cluster.members(name);
+    }
     Room room = rooms.get(name);
     return room == null ? List.of() : List.copyOf(room.memberNicks());
   }

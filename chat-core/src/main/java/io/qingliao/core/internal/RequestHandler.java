@@ -102,15 +102,18 @@ final class RequestHandler {
       session.send(new ServerEvent.NickChanged(wanted, r.cid()));
       return;
     }
-    if (!hub.nicks().claim(wanted, session)) {
+    if (!hub.claimNick(wanted, session, false)) {
       session.sendError(ErrorCode.NICK_TAKEN, "nick is taken: " + wanted, r.cid());
       return;
     }
     if (!session.changeNick(wanted)) {
-      hub.nicks().release(wanted, session);
+      hub.releaseNick(wanted, session);
       return;
     }
-    hub.nicks().release(old, session);
+    hub.releaseNick(old, session);
+    if (hub.clustered() != null) {
+      hub.clustered().renamed(session);
+    }
     session.send(new ServerEvent.NickChanged(wanted, r.cid()));
     for (Room room : session.roomsSnapshot()) {
       hub.delivery().nickChanged(session, room, old);
@@ -119,12 +122,15 @@ final class RequestHandler {
 
   private void dm(LiveSession session, ClientRequest.Dm r) {
     List<LiveSession> targets = hub.nicks().sessionsOf(r.to().value());
-    if (targets.isEmpty()) {
+    if (targets.isEmpty() && hub.clustered() == null) {
       session.sendError(ErrorCode.NO_SUCH_USER, "no user named " + r.to().value(), r.cid());
       return;
     }
     ServerEvent.DirectMessage dm = new ServerEvent.DirectMessage(hub.nextId(), session.nick(), r.to().value(),
         r.text(), hub.clock().millis());
+    if (hub.clustered() != null && !hub.clustered().dmOthers(session, dm, !targets.isEmpty(), r.cid())) {
+      return;
+    }
     RoomBroadcast broadcast = new RoomBroadcast(dm);
     for (LiveSession target : targets) {
       target.sendShared(broadcast);

@@ -46,6 +46,10 @@ final class RoomDelivery {
       }
       return;
     }
+    if (hub.clustered() != null) {
+      hub.clustered().submit(accepted, sender, published);
+      return;
+    }
     Room.Pending pending = null;
     Room room = null;
     while (pending == null) {
@@ -152,9 +156,11 @@ final class RoomDelivery {
         if (isNew) {
           room.addMember(session);
         }
-        session.send(joinedReply(room, since, cid));
+        ClusterDelivery clustered = hub.clustered();
+        List<String> members = clustered == null ? room.memberNicks() : clustered.joined(room, session, isNew);
+        session.send(joinedReply(room, since, cid, members));
         if (isNew) {
-          notice(room, session, SystemKind.JOIN, session.nick(), null, session.nick() + " joined");
+          notice(room, session, SystemKind.JOIN, session.nick(), null, session.nick() + " joined", members.size());
           hub.listeners().joined(name, session.nick());
         }
         return;
@@ -165,7 +171,7 @@ final class RoomDelivery {
   }
 
   /** The {@code joined} reply; caller holds the delivery lock, so history and live meet exactly. */
-  private ServerEvent.Joined joinedReply(Room room, Long since, String cid) {
+  private ServerEvent.Joined joinedReply(Room room, Long since, String cid, List<String> members) {
     long latest = room.deliveredSeq();
     List<ChatMessage> history;
     boolean truncated = false;
@@ -186,7 +192,7 @@ final class RoomDelivery {
       history = List.of();
       truncated = since != null && since < latest;
     }
-    return new ServerEvent.Joined(room.name(), room.memberNicks(), latest, history, truncated, cid);
+    return new ServerEvent.Joined(room.name(), members, latest, history, truncated, cid);
   }
 
   /** Drops messages above {@code latest}: appended but not yet delivered, they will come live. */
@@ -204,7 +210,7 @@ final class RoomDelivery {
       session.exitRoom(room);
       if (room.removeMember(session)) {
         session.send(new ServerEvent.Left(room.name(), cid));
-        notice(room, session, SystemKind.LEAVE, session.nick(), null, session.nick() + " left");
+        notice(room, session, SystemKind.LEAVE, session.nick(), null, session.nick() + " left", countAfterLeave(room, session));
         hub.listeners().left(room.name(), session.nick());
       }
       hub.retireIfUnused(room);
@@ -219,7 +225,7 @@ final class RoomDelivery {
     try {
       session.exitRoom(room);
       if (room.removeMember(session)) {
-        notice(room, session, SystemKind.LEAVE, session.nick(), null, session.nick() + " left");
+        notice(room, session, SystemKind.LEAVE, session.nick(), null, session.nick() + " left", countAfterLeave(room, session));
         hub.listeners().left(room.name(), session.nick());
       }
       hub.retireIfUnused(room);
@@ -233,19 +239,30 @@ final class RoomDelivery {
     hub.lockDelivery(room);
     try {
       if (room.contains(session)) {
+        ClusterDelivery clustered = hub.clustered();
         notice(room, session, SystemKind.NICK, session.nick(), old,
-            old + " is now known as " + session.nick());
+            old + " is now known as " + session.nick(),
+            clustered == null ? room.memberNicks().size() : clustered.memberCount(room));
       }
     } finally {
       hub.unlockDelivery(room);
     }
   }
 
-  private void notice(Room room, LiveSession subject, SystemKind kind, String nick, String old, String text) {
-    int count = room.memberNicks().size();
+  /** Members left after {@code session} left {@code room}; caller holds the delivery lock. */
+  private int countAfterLeave(Room room, LiveSession session) {
+    ClusterDelivery clustered = hub.clustered();
+    return clustered == null ? room.memberNicks().size() : clustered.left(room, session);
+  }
+
+  private void notice(Room room, LiveSession subject, SystemKind kind, String nick, String old, String text,
+      int count) {
     ServerEvent.SystemEvent event =
         new ServerEvent.SystemEvent(room.name(), kind, nick, old, text, count, hub.clock().millis());
     room.fanOut(new RoomBroadcast(event), subject);
+    if (hub.clustered() != null) {
+      hub.clustered().noticeOthers(event);
+    }
   }
 
   // ---- reads ----

@@ -107,7 +107,8 @@ class WebPageBrowserTest {
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void messageTypedInOneWindowAppearsInTheOther() {
     WebDriver alice = open("alice");
-    WebDriver bob = open("bob");
+    // the short form: ?ws=PORT on the page's own host
+    WebDriver bob = openWith("bob", ROOM, String.valueOf(server.wsPort()));
 
     alice.findElement(By.id("input")).sendKeys("你好，世界", Keys.ENTER);
     waitForText(bob, "你好，世界");
@@ -293,6 +294,10 @@ class WebPageBrowserTest {
   }
 
   private WebDriver openAt(String nick, String room) {
+    return openWith(nick, room, "ws://127.0.0.1:" + server.wsPort());
+  }
+
+  private WebDriver openWith(String nick, String room, String ws) {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     Path profile;
@@ -311,7 +316,6 @@ class WebPageBrowserTest {
         .build();
     WebDriver driver = new ChromeDriver(service, options);
     windows.add(driver);
-    String ws = "ws://127.0.0.1:" + server.wsPort();
     driver.get("http://127.0.0.1:" + server.httpPort() + "/?ws=" + URLEncoder.encode(ws, StandardCharsets.UTF_8)
         + "&nick=" + URLEncoder.encode(nick, StandardCharsets.UTF_8)
         + "&room=" + URLEncoder.encode(room, StandardCharsets.UTF_8));

@@ -24,6 +24,7 @@ public record ChatClientConfig(
     Duration heartbeat,
     Duration backoffMin,
     Duration backoffMax,
+    Duration connectTimeout,
     Duration requestTimeout,
     int eventLogCapacity,
     int maxQueuedRequests,

@@ -33,6 +33,7 @@ final class Connection extends WebSocketListener {
   WebSocket socket;
   boolean open;
   ScheduledFuture<?> heartbeat;
+  ScheduledFuture<?> welcomeTimer;
 
   Connection(RealChatClient client, long generation, RoomName urlRoom, Long urlSince, boolean leaveUrlRoom) {
     this.client = client;
@@ -59,11 +60,14 @@ final class Connection extends WebSocketListener {
     socket = http.newWebSocket(request.build(), this);
   }
 
-  /** Stops the heartbeat; the socket is left to finish its close handshake. */
+  /** Stops the timers; the socket is left to finish its close handshake. */
   void stop() {
     open = false;
     if (heartbeat != null) {
       heartbeat.cancel(false);
+    }
+    if (welcomeTimer != null) {
+      welcomeTimer.cancel(false);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.qingliao.client.internal.chat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -27,7 +28,8 @@ import okhttp3.internal.concurrent.TaskRunner;
  * writers, connection-pool cleanup). OkHttp exposes no public way to give a client a task
  * runner, so this class uses its internal one ({@code taskRunner$okhttp}, pinned OkHttp 5.5.1);
  * without it, every client would leave OkHttp's shared "OkHttp TaskRunner" daemon threads idling
- * for 60 s after close.
+ * for 60 s after close. For the same reason it sets no read or write timeout (those need Okio's
+ * shared "Okio Watchdog" thread).
  */
 final class OkHttpResources {
   private static final AtomicInteger CLIENTS = new AtomicInteger();
@@ -57,10 +59,16 @@ final class OkHttpResources {
       TaskRunner taskRunner = new TaskRunner(ownTaskBackend, Logger.getLogger(TaskRunner.class.getName()));
       ownPool = new ConnectionPool(1, 1, TimeUnit.MINUTES, taskRunner,
           okhttp3.internal.connection.ConnectionListener.Companion.getNONE());
+      // No read/write timeouts: they run on Okio's process-wide watchdog thread, which would
+      // outlive the client. The chat client times the handshake (connectTimeout, to the welcome)
+      // and a live socket (heartbeat) itself and cancels the socket, which ends a stuck write.
       client = new OkHttpClient.Builder()
           .dispatcher(new Dispatcher(ownDispatcherExecutor))
           .connectionPool(ownPool)
           .taskRunner$okhttp(taskRunner)
+          .connectTimeout(Duration.ofSeconds(10))
+          .readTimeout(Duration.ZERO)
+          .writeTimeout(Duration.ZERO)
           .build();
     }
     ownScheduler = sharedScheduler == null;

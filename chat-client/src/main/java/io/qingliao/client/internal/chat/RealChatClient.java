@@ -93,11 +93,25 @@ public final class RealChatClient extends ChatRequests {
         since = tracked.get(0).getValue();
       }
       boolean leaveUrlRoom = everOpened && tracked.isEmpty();
-      connection = new Connection(this, generation, room, since, leaveUrlRoom);
-      connection.start(resources.client(), config.url(), desiredNick, config.token());
+      Connection c = new Connection(this, generation, room, since, leaveUrlRoom);
+      connection = c;
+      c.start(resources.client(), config.url(), desiredNick, config.token());
+      c.welcomeTimer = resources.scheduler().schedule(() -> welcomeTimedOut(c),
+          config.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
       attemptNow = attempt;
     }
     runDelivery(List.of(() -> delivery.connecting(attemptNow)));
+  }
+
+  private void welcomeTimedOut(Connection c) {
+    synchronized (lock) {
+      if (c != connection || c.open) {
+        return;
+      }
+    }
+    onDrop(c, -1, "connect timeout",
+        new SocketTimeoutException("no welcome within " + config.connectTimeout()));
+    c.socket.cancel();
   }
 
   /** A {@code welcome} on connection {@code c}: resume rooms, flush the queue, start the heartbeat. */
@@ -108,6 +122,7 @@ public final class RealChatClient extends ChatRequests {
         return;
       }
       c.open = true;
+      c.welcomeTimer.cancel(false);
       everOpened = true;
       attempt = 0;
       nick = welcome.nick();

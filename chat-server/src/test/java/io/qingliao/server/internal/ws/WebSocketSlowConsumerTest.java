@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoLeakedThreads.class)
 class WebSocketSlowConsumerTest {
   private static final long LIMIT = 256 * 1024;
-  private static final int MAX_MESSAGES = 20_000;
+  private static final int MAX_MESSAGES = 10_000;
 
   private final AtomicLong droppedAt = new AtomicLong();
   private final AtomicLong droppedCode = new AtomicLong();

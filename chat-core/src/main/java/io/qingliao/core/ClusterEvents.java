@@ -1,0 +1,26 @@
+package io.qingliao.core;
+
+import java.util.List;
+
+/**
+ * What a {@link ClusterBroker} hands to its hub: events from every node of the cluster, for the
+ * hub's own sessions. Called from one broker thread at a time; may do blocking reads through
+ * the broker.
+ */
+public interface ClusterEvents {
+
+  /** A stored chat, possibly a duplicate or ahead of a missing seq; the hub delivers in seq order. */
+  void chat(ChatMessage message);
+
+  /** A system notice of another node, for this node's members of its room. */
+  void notice(ServerEvent.SystemEvent event);
+
+  /** A direct message for this node's sessions holding {@code dm.to()}. */
+  void dm(ServerEvent.DirectMessage dm);
+
+  /** Reads what the hub has not delivered yet of {@code room} from the history and delivers it. */
+  void catchUp(RoomName room);
+
+  /** The rooms this node keeps state for (to catch up after an interruption). */
+  List<RoomName> rooms();
+}
