@@ -81,6 +81,7 @@ class ChatSession {
     this.closed = false;
     this.historyLoading = false;
     this.historyDone = false;
+    this.welcomed = false;    // the "欢迎来到" notice is shown once, not on every reconnect
     this.heartbeatTimer = null;
     this.reconnectTimer = null;
     this.nickTimer = null;

@@ -81,6 +81,39 @@ class ChatClientLifecycleTest {
   }
 
   @Test
+  void closeFromAListenerReturnsWithoutWaitingForItself() throws Exception {
+    try (ChatServer server = server()) {
+      Set<Thread> before = liveThreads();
+      CompletableFuture<Long> closeMillis = new CompletableFuture<>();
+      ChatClient client = ChatClient.builder().url("ws://127.0.0.1:" + server.wsPort()).nick("bot")
+          .listener(new ChatListener() {
+            @Override
+            public void onEvent(ChatClient c, ServerEvent event) {
+              if (event instanceof ServerEvent.ChatEvent) {
+                long start = System.nanoTime();
+                c.close();
+                closeMillis.complete((System.nanoTime() - start) / 1_000_000);
+              }
+            }
+          }).connect();
+
+      client.send("bye");
+
+      assertThat(closeMillis.get(5, TimeUnit.SECONDS)).isLessThan(1000);
+      assertThat(client.state()).isEqualTo(ConnectionState.CLOSED);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (ownThreadsLeft(before) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(ownThreadsLeft(before)).isFalse();
+    }
+  }
+
+  private static boolean ownThreadsLeft(Set<Thread> before) {
+    return liveThreads().stream().anyMatch(t -> !before.contains(t) && t.getName().startsWith("qingliao-chat-client"));
+  }
+
+  @Test
   void closeFailsQueuedRequests() throws Exception {
     int deadPort;
     try (ServerSocket socket = new ServerSocket(0)) {

@@ -6,9 +6,10 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.qingliao.server.testing.NoLeakedThreads;
+import io.qingliao.core.RoomName;
 import io.qingliao.server.SecurityTestSupport.HttpAnswer;
 import io.qingliao.server.SecurityTestSupport.RecordingClient;
+import io.qingliao.server.testing.NoLeakedThreads;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -172,7 +173,7 @@ class SecurityEndToEndTest {
     assertThat(none.status()).isEqualTo(401);
     assertThat(none.body()).contains("\"error\"");
     assertThat(wrong.status()).isEqualTo(401);
-    assertThat(server.hub().history(new io.qingliao.core.RoomName("news"), Long.MAX_VALUE, 10)).isEmpty();
+    assertThat(server.hub().history(new RoomName("news"), Long.MAX_VALUE, 10)).isEmpty();
 
     HttpAnswer ok = SecurityTestSupport.http("POST", url,
         Map.of("Authorization", "Bearer " + ADMIN_TOKEN), body, null);

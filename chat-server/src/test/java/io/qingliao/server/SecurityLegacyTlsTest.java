@@ -2,6 +2,7 @@ package io.qingliao.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.qingliao.server.testing.NoLeakedThreads;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -14,7 +15,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import org.junit.jupiter.api.BeforeAll;
-import io.qingliao.server.testing.NoLeakedThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;

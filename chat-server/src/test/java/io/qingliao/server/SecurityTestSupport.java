@@ -6,10 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.Socket;
 import java.net.URI;
-import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.java_websocket.client.WebSocketClient;
@@ -69,32 +66,62 @@ final class SecurityTestSupport {
   /** Status code and body of one HTTP(S) request; closes the connection afterwards. */
   record HttpAnswer(int status, String body) {}
 
+  /**
+   * One HTTP/1.1 request over a fresh socket (TLS when {@code tlsOrNull} is given) with
+   * {@code Connection: close}, so no client-side connection cache or timer thread outlives it.
+   */
   static HttpAnswer http(String method, String url, Map<String, String> headers, String body,
       SSLContext tlsOrNull) throws IOException {
-    HttpURLConnection conn = (HttpURLConnection) new URL(url).openConnection();
-    try {
-      if (conn instanceof HttpsURLConnection https && tlsOrNull != null) {
-        https.setSSLSocketFactory(tlsOrNull.getSocketFactory());
+    URI uri = URI.create(url);
+    byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+    StringBuilder request = new StringBuilder()
+        .append(method).append(' ').append(uri.getRawPath())
+        .append(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()).append(" HTTP/1.1\r\n")
+        .append("Host: ").append(uri.getHost()).append(':').append(uri.getPort()).append("\r\n")
+        .append("Connection: close\r\n");
+    headers.forEach((k, v) -> request.append(k).append(": ").append(v).append("\r\n"));
+    if (body != null) {
+      request.append("Content-Type: application/json; charset=utf-8\r\n")
+          .append("Content-Length: ").append(payload.length).append("\r\n");
+    }
+    request.append("\r\n");
+    try (Socket socket = tlsOrNull == null ? new Socket(uri.getHost(), uri.getPort())
+        : tlsOrNull.getSocketFactory().createSocket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(5000);
+      if (socket instanceof javax.net.ssl.SSLSocket ssl) {
+        javax.net.ssl.SSLParameters params = ssl.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS"); // check the name, as browsers do
+        ssl.setSSLParameters(params);
       }
-      conn.setConnectTimeout(5000);
-      conn.setReadTimeout(5000);
-      conn.setRequestMethod(method);
-      headers.forEach(conn::setRequestProperty);
-      // No keep-alive: a cached connection would leave the JDK's Keep-Alive-Timer thread behind.
-      conn.setRequestProperty("Connection", "close");
-      if (body != null) {
-        conn.setDoOutput(true);
-        conn.setRequestProperty("Content-Type", "application/json; charset=utf-8");
-        try (OutputStream out = conn.getOutputStream()) {
-          out.write(body.getBytes(StandardCharsets.UTF_8));
-        }
+      OutputStream out = socket.getOutputStream();
+      out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+      out.write(payload);
+      out.flush();
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      int headerEnd = response.indexOf("\r\n\r\n");
+      assertThat(headerEnd).as("complete HTTP response: %s", response).isPositive();
+      String head = response.substring(0, headerEnd);
+      int status = Integer.parseInt(head.split(" ", 3)[1]);
+      String rest = response.substring(headerEnd + 4);
+      if (head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+        rest = dechunk(rest);
       }
-      int status = conn.getResponseCode();
-      InputStream in = status >= 400 ? conn.getErrorStream() : conn.getInputStream();
-      String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      return new HttpAnswer(status, text);
-    } finally {
-      conn.disconnect();
+      return new HttpAnswer(status,
+          new String(rest.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
+    }
+  }
+
+  private static String dechunk(String chunked) {
+    StringBuilder body = new StringBuilder();
+    int at = 0;
+    while (true) {
+      int lineEnd = chunked.indexOf("\r\n", at);
+      int size = Integer.parseInt(chunked.substring(at, lineEnd).split(";")[0].trim(), 16);
+      if (size == 0) {
+        return body.toString();
+      }
+      body.append(chunked, lineEnd + 2, lineEnd + 2 + size);
+      at = lineEnd + 2 + size + 2;
     }
   }
 

@@ -2,9 +2,9 @@ package io.qingliao.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.qingliao.server.testing.NoLeakedThreads;
 import io.qingliao.server.SecurityTestSupport.HttpAnswer;
 import io.qingliao.server.SecurityTestSupport.RecordingClient;
+import io.qingliao.server.testing.NoLeakedThreads;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

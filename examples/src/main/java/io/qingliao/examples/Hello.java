@@ -269,7 +269,7 @@ public final class Hello extends WebSocketServer implements AutoCloseable {
   @Command(name = "hello", mixinStandardHelpOptions = true,
       description = "The original 轻聊 demo: greets each connection with 嗨嗨, logs what it receives, "
           + "and relays chat between clients with chat-core's Hub.")
-  static final class Cli implements Callable<Integer> {
+  static final class Options implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
@@ -295,7 +295,7 @@ public final class Hello extends WebSocketServer implements AutoCloseable {
   }
 
   public static void main(String[] args) {
-    int exit = new CommandLine(new Cli()).execute(args);
+    int exit = new CommandLine(new Options()).execute(args);
     if (exit != 0) {
       System.exit(exit);
     }

@@ -3,9 +3,7 @@ package io.qingliao.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,16 +39,8 @@ class ServerTest {
       int httpPort = awaitPort(output, HTTP_LINE);
       assertThat(wsPort).isPositive().isNotEqualTo(8000);
 
-      HttpURLConnection health = (HttpURLConnection) URI.create("http://127.0.0.1:" + httpPort + "/health").toURL()
-          .openConnection();
-      health.setConnectTimeout(5_000);
-      health.setReadTimeout(10_000);
-      try (InputStream body = health.getInputStream()) {
-        assertThat(health.getResponseCode()).isEqualTo(200);
-        assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8)).contains("\"status\":\"ok\"");
-      } finally {
-        health.disconnect();
-      }
+      String health = httpGet(httpPort, "/health");
+      assertThat(health).startsWith("HTTP/1.1 200").contains("{\"status\":\"ok\"}");
 
       process.destroy(); // SIGTERM, as Ctrl-C or `docker stop` would send
       assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
@@ -73,6 +63,16 @@ class ServerTest {
       Thread.sleep(100);
     }
     throw new AssertionError("the server printed no " + pattern + "; output:\n" + read(output));
+  }
+
+  /** A plain HTTP/1.0 GET on a socket: no client library, no keep-alive, no thread left behind. */
+  private static String httpGet(int port, String path) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   private static String read(Path output) throws IOException {

@@ -287,7 +287,7 @@ final class WsConnection {
   }
 
   private void deliver(byte[] b, int off, int len, long now, int opcode) {
-    gotFirstText = true;
+    loop.framesIn.incrementAndGet();
     loop.listener().onMessage(this, b, off, len, now);
   }
 

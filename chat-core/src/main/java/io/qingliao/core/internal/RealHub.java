@@ -184,7 +184,7 @@ public final class RealHub {
         log.warn("cluster unreachable; nick {} claimed on this node only for now", nick);
         return true;
       }
-      nicks.release(nick, session);
+      releaseNick(nick, session);
       throw e;
     }
     if (!claimed) {

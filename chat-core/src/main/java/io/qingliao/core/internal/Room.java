@@ -38,6 +38,8 @@ final class Room {
   /** The seq of the last chat delivered to members; guarded by the delivery lock. */
   private volatile long deliveredSeq;
   private boolean retired;
+  /** Cluster nodes only: chats ahead of a missing seq and senders awaiting acks (delivery lock). */
+  private ClusterDelivery.RoomState clusterState;
 
   Room(RoomName name, long latestStoredSeq) {
     this.name = name;
@@ -107,6 +109,16 @@ final class Room {
   }
 
   // ---- delivery side (deliveryLock) ----
+
+  /** The cluster-side state of this room, created on first use; caller holds the delivery lock. */
+  ClusterDelivery.RoomState clusterState() {
+    ClusterDelivery.RoomState state = clusterState;
+    if (state == null) {
+      state = new ClusterDelivery.RoomState();
+      clusterState = state;
+    }
+    return state;
+  }
 
   long deliveredSeq() {
     return deliveredSeq;

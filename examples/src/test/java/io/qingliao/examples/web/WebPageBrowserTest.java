@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,8 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -38,7 +37,6 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web page served at GET / in real headless Chromium windows, against a real
@@ -51,11 +49,7 @@ class WebPageBrowserTest {
 
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  private static final Duration WAIT = Duration.ofSeconds(20);
   private static final String ROOM = "lobby";
-  private static final String SHOWN_TEXTS =
-      "return Array.from(document.querySelectorAll('.room-log:not([hidden]) .msg:not(.pending) .text'))"
-          + ".map(e => e.textContent);";
 
   @TempDir Path data;
   @TempDir Path profiles;
@@ -106,102 +100,149 @@ class WebPageBrowserTest {
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void messageTypedInOneWindowAppearsInTheOther() {
-    WebDriver alice = open("alice");
+    ChatPage alice = open("alice");
     // the short form: ?ws=PORT on the page's own host
-    WebDriver bob = openWith("bob", ROOM, String.valueOf(server.wsPort()));
+    ChatPage bob = openWith("bob", ROOM, String.valueOf(server.wsPort()));
 
-    alice.findElement(By.id("input")).sendKeys("你好，世界", Keys.ENTER);
-    waitForText(bob, "你好，世界");
-    WebElement atBob = lastMessage(bob);
+    alice.say("你好，世界");
+    bob.waitForText("你好，世界");
+    WebElement atBob = bob.lastMessage();
     assertThat(atBob.getDomAttribute("class")).doesNotContain("self");
     assertThat(atBob.findElement(By.cssSelector(".nick")).getText()).isEqualTo("alice");
     assertThat(atBob.findElement(By.cssSelector(".avatar")).getText()).isEqualTo("a");
-    waitForText(alice, "你好，世界");
-    assertThat(lastMessage(alice).getDomAttribute("class")).contains("self");
-    assertThat(alice.findElement(By.id("input")).getDomProperty("value")).isEmpty();
+    alice.waitForText("你好，世界");
+    assertThat(alice.lastMessage().getDomAttribute("class")).contains("self");
+    assertThat(alice.input().getDomProperty("value")).isEmpty();
 
-    bob.findElement(By.id("input")).sendKeys("收到");
-    bob.findElement(By.id("send")).click();
-    waitForText(alice, "收到");
+    bob.sayWithButton("收到");
+    alice.waitForText("收到");
 
-    assertThat(shownTexts(alice)).containsExactly("你好，世界", "收到");
-    assertThat(shownTexts(bob)).containsExactly("你好，世界", "收到");
-    assertThat(alice.findElement(By.id("input")).getDomAttribute("placeholder")).isEqualTo("在这里输入消息...");
-    assertThat(alice.findElement(By.id("send")).getText()).isEqualTo("发送");
+    assertThat(alice.texts()).containsExactly("你好，世界", "收到");
+    assertThat(bob.texts()).containsExactly("你好，世界", "收到");
+    assertThat(alice.input().getDomAttribute("placeholder")).isEqualTo("在这里输入消息...");
+    assertThat(alice.sendButton().getText()).isEqualTo("发送");
   }
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void systemNoticeAppearsWhenSomeoneJoinsAndLeaves() {
-    WebDriver alice = open("alice");
-    WebDriver bob = open("bob");
+    ChatPage alice = open("alice");
+    ChatPage bob = open("bob");
 
-    waitUntil(alice, "a join notice", d -> systemTexts(d).contains("bob 加入了房间"));
-    waitUntil(alice, "bob in the member list", d -> memberNames(d).contains("bob"));
-    assertThat(memberNames(alice)).containsExactlyInAnyOrder("alice", "bob");
-    assertThat(alice.findElement(By.id("member-count")).getDomProperty("textContent")).isEqualTo("2");
+    alice.waitUntil("a join notice", p -> p.notices().contains("bob 加入了房间"));
+    alice.waitUntil("bob in the member list", p -> p.members().contains("bob"));
+    assertThat(alice.members()).containsExactlyInAnyOrder("alice", "bob");
+    assertThat(alice.memberCount()).isEqualTo("2");
 
-    bob.quit();
-    windows.remove(bob);
-    waitUntil(alice, "a leave notice", d -> systemTexts(d).contains("bob 离开了房间"));
-    waitUntil(alice, "bob gone from the member list", d -> !memberNames(d).contains("bob"));
+    bob.driver().quit();
+    windows.remove(bob.driver());
+    alice.waitUntil("a leave notice", p -> p.notices().contains("bob 离开了房间"));
+    alice.waitUntil("bob gone from the member list", p -> !p.members().contains("bob"));
   }
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void nickChangeIsAnnouncedAndRemembered() {
-    WebDriver alice = open("alice");
-    WebDriver bob = open("bob");
+    ChatPage alice = open("alice");
+    ChatPage bob = open("bob");
 
-    WebElement nick = alice.findElement(By.id("nick"));
-    nick.sendKeys(Keys.chord(Keys.CONTROL, "a"), "阿丽", Keys.ENTER);
-    waitUntil(bob, "the nick notice", d -> systemTexts(d).contains("alice 改名为 阿丽"));
-    waitUntil(bob, "the new nick in the member list", d -> memberNames(d).contains("阿丽"));
-    assertThat(memberNames(bob)).doesNotContain("alice");
+    alice.changeNick("阿丽");
+    bob.waitUntil("the nick notice", p -> p.notices().contains("alice 改名为 阿丽"));
+    bob.waitUntil("the new nick in the member list", p -> p.members().contains("阿丽"));
+    assertThat(bob.members()).doesNotContain("alice");
 
-    alice.findElement(By.id("input")).sendKeys("新名字", Keys.ENTER);
-    waitForText(bob, "新名字");
-    assertThat(lastMessage(bob).findElement(By.cssSelector(".nick")).getText()).isEqualTo("阿丽");
-    assertThat(lastMessage(bob).findElement(By.cssSelector(".avatar")).getText()).isEqualTo("阿");
-    assertThat(((JavascriptExecutor) alice).executeScript("return localStorage.getItem('qingliao.nick')"))
-        .isEqualTo("阿丽");
+    alice.say("新名字");
+    bob.waitForText("新名字");
+    assertThat(bob.lastMessage().findElement(By.cssSelector(".nick")).getText()).isEqualTo("阿丽");
+    assertThat(bob.lastMessage().findElement(By.cssSelector(".avatar")).getText()).isEqualTo("阿");
+    assertThat(alice.script("return localStorage.getItem('qingliao.nick')")).isEqualTo("阿丽");
   }
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void markupTypedByAUserIsShownAsText() {
-    WebDriver alice = open("alice");
-    WebDriver bob = open("bob");
+    ChatPage alice = open("alice");
+    ChatPage bob = open("bob");
     String img = "<img src=x onerror=alert(1)>";
     String script = "<script>document.body.dataset.pwned='1'</script><b>粗体</b>";
 
-    alice.findElement(By.id("input")).sendKeys(img, Keys.ENTER);
-    alice.findElement(By.id("input")).sendKeys(script, Keys.ENTER);
-    waitForText(bob, script);
+    alice.say(img);
+    alice.say(script);
+    bob.waitForText(script);
 
-    for (WebDriver window : List.of(alice, bob)) {
-      assertNoAlert(window);
-      assertThat(shownTexts(window)).containsExactly(img, script);
-      JavascriptExecutor js = (JavascriptExecutor) window;
-      assertThat(js.executeScript("return document.querySelectorAll('#messages img, #messages script, #messages b').length"))
+    for (ChatPage page : List.of(alice, bob)) {
+      assertNoAlert(page.driver());
+      assertThat(page.texts()).containsExactly(img, script);
+      assertThat(page.script("return document.querySelectorAll('#messages img, #messages script, #messages b').length"))
           .isEqualTo(0L);
-      assertThat(js.executeScript("return document.body.dataset.pwned || ''")).isEqualTo("");
+      assertThat(page.script("return document.body.dataset.pwned || ''")).isEqualTo("");
     }
   }
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void roomsAreJoinedLeftAndRemembered() throws InterruptedException {
+    ChatPage alice = open("alice");
+    ChatPage bob = openAt("bob", "二号房");
+
+    alice.joinRoom("二号房");
+    alice.waitUntil("a tab for 二号房", p -> "二号房".equals(p.activeRoom()));
+    bob.waitUntil("alice joining 二号房", p -> p.notices().contains("alice 加入了房间"));
+    alice.say("二号房见");
+    bob.waitForText("二号房见");
+
+    alice.selectRoom(ROOM);
+    alice.waitUntil("lobby shown", p -> ROOM.equals(p.activeRoom()));
+    assertThat(alice.texts()).doesNotContain("二号房见");
+
+    // Rooms are remembered across a reload (the nick too, once the old session is gone).
+    alice.reload();
+    alice.waitConnected();
+    alice.waitUntil("both tabs back", p -> p.tabs().equals(List.of(ROOM, "二号房")));
+    alice.waitUntil("the nick back", p -> "alice".equals(p.nick()));
+    bob.waitUntil("alice in bob's member list", p -> p.members().contains("alice"));
+    Thread.sleep(500); // let the reload's own leave/join/nick notices reach bob
+    long leavesBefore = count(bob.notices(), "alice 离开了房间");
+
+    alice.leaveRoom("二号房");
+    alice.waitUntil("the tab gone", p -> p.tabs().equals(List.of(ROOM)));
+    bob.waitUntil("alice leaving 二号房", p -> count(p.notices(), "alice 离开了房间") == leavesBefore + 1);
+    bob.waitUntil("alice gone from bob's member list", p -> !p.members().contains("alice"));
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void olderHistoryLoadsWhenScrolledToTheTop() {
+    for (int i = 1; i <= 120; i++) {
+      server.hub().publish(new RoomName(ROOM), "bot", "历史 " + i).join();
+    }
+    ChatPage alice = open("alice");
+    alice.waitUntil("the newest 50", p -> p.seqs().size() == 50);
+    assertThat(alice.seqs().get(0)).isEqualTo(71L);
+    assertThat(alice.seqs().get(49)).isEqualTo(120L);
+
+    alice.scrollToTop();
+    alice.waitUntil("the next 50", p -> p.seqs().size() == 100);
+    alice.scrollToTop();
+    alice.waitUntil("all 120", p -> p.seqs().size() == 120);
+    alice.waitUntil("the end of history noted", p -> p.historyState().equals("没有更早的消息了"));
+
+    assertThat(alice.seqs()).isEqualTo(LongStream.rangeClosed(1, 120).boxed().toList());
+    assertThat(alice.texts().get(0)).isEqualTo("历史 1");
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void afterAServerRestartThePageReconnectsAndShowsWhatItMissedOnce() throws Exception {
-    WebDriver alice = open("alice");
-    alice.findElement(By.id("input")).sendKeys("重启之前", Keys.ENTER);
-    waitForText(alice, "重启之前");
+    ChatPage alice = open("alice");
+    alice.say("重启之前");
+    alice.waitForText("重启之前");
     int wsPort = server.wsPort();
     int httpPort = server.httpPort();
 
     server.stop(Duration.ofSeconds(5));
     server = null;
-    waitUntil(alice, "the page to show the drop",
-        d -> "已断开，重连中…".equals(d.findElement(By.id("status")).getText()));
+    alice.waitUntil("the page to show the drop", p -> "已断开，重连中…".equals(p.status()));
     // Stay down ~4 s: the page's backoff (0.5, 1, 2, 4 s, jittered) then has its next try
     // seconds away, so carol's messages are stored while it is disconnected and reach it
     // through the `since` replay, not live.
@@ -213,99 +254,40 @@ class WebPageBrowserTest {
       carol.chat(ROOM, "离线时 2");
       carol.chat(ROOM, "离线时 3");
 
-      waitUntil(alice, "the page to reconnect", d -> "open".equals(d.findElement(By.id("status")).getDomAttribute("data-state")));
-      assertThat(alice.findElement(By.id("status")).getText()).isEqualTo("已连接");
-      waitForText(alice, "离线时 3");
+      alice.waitUntil("the page to reconnect", p -> "open".equals(p.statusState()));
+      assertThat(alice.status()).isEqualTo("已连接");
+      alice.waitForText("离线时 3");
 
-      alice.findElement(By.id("input")).sendKeys("重启之后", Keys.ENTER);
+      alice.say("重启之后");
       carol.await(f -> "chat".equals(PlainWsClient.type(f)) && "重启之后".equals(PlainWsClient.string(f, "text")),
           "the page's message after the restart");
-      waitForText(alice, "重启之后");
+      alice.waitForText("重启之后");
       Thread.sleep(500);
-      assertThat(shownTexts(alice)).containsExactly("重启之前", "离线时 1", "离线时 2", "离线时 3", "重启之后");
-      assertThat(shownSeqs(alice)).containsExactly(1L, 2L, 3L, 4L, 5L);
+      assertThat(alice.texts()).containsExactly("重启之前", "离线时 1", "离线时 2", "离线时 3", "重启之后");
+      assertThat(alice.seqs()).containsExactly(1L, 2L, 3L, 4L, 5L);
     }
-  }
-
-  @Test
-  @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void roomsAreJoinedLeftAndRemembered() throws InterruptedException {
-    WebDriver alice = open("alice");
-    WebDriver bob = openAt("bob", "二号房");
-
-    alice.findElement(By.id("room-input")).sendKeys("二号房", Keys.ENTER);
-    waitUntil(alice, "a tab for 二号房", d -> "二号房".equals(activeRoom(d)));
-    waitUntil(bob, "alice joining 二号房", d -> systemTexts(d).contains("alice 加入了房间"));
-    alice.findElement(By.id("input")).sendKeys("二号房见", Keys.ENTER);
-    waitForText(bob, "二号房见");
-
-    alice.findElement(By.cssSelector("#rooms .tab[data-room='lobby']")).click();
-    waitUntil(alice, "lobby shown", d -> "lobby".equals(activeRoom(d)));
-    assertThat(shownTexts(alice)).doesNotContain("二号房见");
-
-    // Rooms are remembered across a reload (the nick too, once the old session is gone).
-    alice.get(alice.getCurrentUrl());
-    waitUntil(alice, "connected again", d -> "open".equals(d.findElement(By.id("status")).getDomAttribute("data-state")));
-    waitUntil(alice, "both tabs back", d -> tabs(d).equals(List.of("lobby", "二号房")));
-    waitUntil(alice, "the nick back", d -> "alice".equals(d.findElement(By.id("nick")).getDomProperty("value")));
-    waitUntil(bob, "alice in bob's member list", d -> memberNames(d).contains("alice"));
-    Thread.sleep(500); // let the reload's own leave/join/nick notices reach bob
-    long leavesBefore = count(systemTexts(bob), "alice 离开了房间");
-
-    alice.findElement(By.cssSelector("#rooms .tab[data-room='二号房'] .leave")).click();
-    waitUntil(alice, "the tab gone", d -> tabs(d).equals(List.of("lobby")));
-    waitUntil(bob, "alice leaving 二号房", d -> count(systemTexts(d), "alice 离开了房间") == leavesBefore + 1);
-    waitUntil(bob, "alice gone from bob's member list", d -> !memberNames(d).contains("alice"));
-  }
-
-  @Test
-  @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void olderHistoryLoadsWhenScrolledToTheTop() {
-    for (int i = 1; i <= 120; i++) {
-      server.hub().publish(new RoomName(ROOM), "bot", "历史 " + i).join();
-    }
-    WebDriver alice = open("alice");
-    waitUntil(alice, "the newest 50", d -> shownSeqs(d).size() == 50);
-    assertThat(shownSeqs(alice).get(0)).isEqualTo(71L);
-    assertThat(shownSeqs(alice).get(49)).isEqualTo(120L);
-
-    JavascriptExecutor js = (JavascriptExecutor) alice;
-    String scrollUp = "const log = document.querySelector('.room-log:not([hidden])'); log.scrollTop = 0;"
-        + " log.dispatchEvent(new Event('scroll'));";
-    js.executeScript(scrollUp);
-    waitUntil(alice, "the next 50", d -> shownSeqs(d).size() == 100);
-    js.executeScript(scrollUp);
-    waitUntil(alice, "all 120", d -> shownSeqs(d).size() == 120);
-    waitUntil(alice, "the end of history noted",
-        d -> d.findElement(By.cssSelector(".room-log:not([hidden]) .history-state")).getText().equals("没有更早的消息了"));
-
-    List<Long> expected = new ArrayList<>();
-    for (long seq = 1; seq <= 120; seq++) {
-      expected.add(seq);
-    }
-    assertThat(shownSeqs(alice)).isEqualTo(expected);
-    assertThat(shownTexts(alice).get(0)).isEqualTo("历史 1");
   }
 
   // ---------- helpers ----------
 
-  private WebDriver open(String nick) {
+  private ChatPage open(String nick) {
     return openAt(nick, ROOM);
   }
 
-  private WebDriver openAt(String nick, String room) {
+  private ChatPage openAt(String nick, String room) {
     return openWith(nick, room, "ws://127.0.0.1:" + server.wsPort());
   }
 
-  private WebDriver openWith(String nick, String room, String ws) {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
+  /** A new browser window (own profile, so own localStorage) on the page, connected. */
+  private ChatPage openWith(String nick, String room, String ws) {
     Path profile;
     try {
       profile = Files.createTempDirectory(profiles, "chromium-");
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--window-size=420,800", "--user-data-dir=" + profile);
@@ -319,63 +301,15 @@ class WebPageBrowserTest {
     driver.get("http://127.0.0.1:" + server.httpPort() + "/?ws=" + URLEncoder.encode(ws, StandardCharsets.UTF_8)
         + "&nick=" + URLEncoder.encode(nick, StandardCharsets.UTF_8)
         + "&room=" + URLEncoder.encode(room, StandardCharsets.UTF_8));
-    waitUntil(driver, nick + " connected", d -> "open".equals(d.findElement(By.id("status")).getDomAttribute("data-state")));
-    assertThat(driver.findElement(By.id("status")).getText()).isEqualTo("已连接");
-    assertThat(driver.findElement(By.id("nick")).getDomProperty("value")).isEqualTo(nick);
-    return driver;
-  }
-
-  private static void waitUntil(WebDriver driver, String what, java.util.function.Function<WebDriver, Boolean> condition) {
-    new WebDriverWait(driver, WAIT).withMessage(what).until(condition::apply);
-  }
-
-  private static void waitForText(WebDriver driver, String text) {
-    waitUntil(driver, "message \"" + text + "\" shown", d -> shownTexts(d).contains(text));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<String> shownTexts(WebDriver driver) {
-    return (List<String>) ((JavascriptExecutor) driver).executeScript(SHOWN_TEXTS);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Long> shownSeqs(WebDriver driver) {
-    return (List<Long>) ((JavascriptExecutor) driver).executeScript(
-        "return Array.from(document.querySelectorAll('.room-log:not([hidden]) .msg[data-seq]'))"
-            + ".map(e => Number(e.dataset.seq));");
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<String> systemTexts(WebDriver driver) {
-    return (List<String>) ((JavascriptExecutor) driver).executeScript(
-        "return Array.from(document.querySelectorAll('.room-log:not([hidden]) .system')).map(e => e.textContent);");
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<String> memberNames(WebDriver driver) {
-    return (List<String>) ((JavascriptExecutor) driver).executeScript(
-        "return Array.from(document.querySelectorAll('#members li')).map(e => e.textContent);");
+    ChatPage page = new ChatPage(driver);
+    page.waitConnected();
+    assertThat(page.status()).isEqualTo("已连接");
+    assertThat(page.nick()).isEqualTo(nick);
+    return page;
   }
 
   private static long count(List<String> list, String value) {
     return list.stream().filter(value::equals).count();
-  }
-
-  private static String activeRoom(WebDriver driver) {
-    List<WebElement> active = driver.findElements(By.cssSelector("#rooms .tab.active"));
-    return active.isEmpty() ? null : active.get(0).getDomAttribute("data-room");
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<String> tabs(WebDriver driver) {
-    return (List<String>) ((JavascriptExecutor) driver).executeScript(
-        "return Array.from(document.querySelectorAll('#rooms .tab')).map(e => e.dataset.room);");
-  }
-
-  private static WebElement lastMessage(WebDriver driver) {
-    List<WebElement> messages = driver.findElements(By.cssSelector(".room-log:not([hidden]) .msg:not(.pending)"));
-    assertThat(messages).isNotEmpty();
-    return messages.get(messages.size() - 1);
   }
 
   private static void assertNoAlert(WebDriver driver) {

@@ -144,7 +144,7 @@ public final class RealChatClient extends ChatRequests {
       Duration interval = config.heartbeat() != null ? config.heartbeat()
           : Duration.ofSeconds(Math.max(1, welcome.heartbeat()));
       c.heartbeat = resources.scheduler().scheduleAtFixedRate(() -> heartbeat(c, interval),
-          interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+          interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
     }
     effects.add(() -> delivery.open(welcome));
     effects.add(() -> delivery.event(welcome));
@@ -175,6 +175,12 @@ public final class RealChatClient extends ChatRequests {
    * backoff, unless the server refused the client for good.
    */
   void onDrop(Connection c, int code, String reason, Throwable cause) {
+    if (Thread.holdsLock(lock)) {
+      // OkHttp failed the dial synchronously inside dial() (its executor refused the call):
+      // handle it outside the lock, as listeners must never run under it.
+      resources.scheduler().execute(() -> onDrop(c, code, reason, cause));
+      return;
+    }
     List<Runnable> effects = new ArrayList<>();
     synchronized (lock) {
       if (c != connection || state == ConnectionState.CLOSED) {
@@ -236,10 +242,15 @@ public final class RealChatClient extends ChatRequests {
     }
     runDelivery(effects);
     boolean mayWait = !delivery.inCallback() && !resources.isOwnThread(Thread.currentThread());
-    if (mayWait && last != null) {
+    if (last == null) {
+      resources.release(mayWait);
+    } else if (mayWait) {
       last.awaitTerminated(Duration.ofSeconds(2));
+      resources.release(true);
+    } else {
+      // Called from a callback: the close handshake needs OkHttp's threads, so let them finish.
+      last.afterTerminated(() -> resources.release(false));
     }
-    resources.release(mayWait);
   }
 
   // ---- Frames from the server.
@@ -268,8 +279,12 @@ public final class RealChatClient extends ChatRequests {
           effects.add(() -> delivery.event(chat));
         }
       } else if (event instanceof ServerEvent.Joined joined) {
-        Long since = reply != null ? ((ClientRequest.Join) reply.request).since()
-            : joined.cid() == null && joined.room().equals(c.urlRoom) ? c.urlSince : null;
+        Long since = null;
+        if (reply != null && reply.request instanceof ClientRequest.Join join) {
+          since = join.since();
+        } else if (reply == null && joined.cid() == null && joined.room().equals(c.urlRoom)) {
+          since = c.urlSince;
+        }
         RoomTracker.Replay replay = rooms.onJoined(joined, since);
         effects.add(() -> delivery.event(joined));
         addMissed(effects, replay.missed());

@@ -1,0 +1,473 @@
+package io.qingliao.server.internal.redis;
+
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.qingliao.core.ChatMessage;
+import io.qingliao.core.ClusterBroker;
+import io.qingliao.core.ClusterEvents;
+import io.qingliao.core.MessageDraft;
+import io.qingliao.core.MessageStore;
+import io.qingliao.core.RoomName;
+import io.qingliao.core.RoomSummary;
+import io.qingliao.core.ServerEvent;
+import io.qingliao.core.StoreUnavailableException;
+import java.net.SocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node of a cluster on Redis (docs/redis-engine.md): one Lua script per chat assigns the
+ * room's seq, appends to the room's stream, trims it and publishes on the room's channel; every
+ * node pattern-subscribes to the room channels and hands what it gets to its hub; presence and
+ * nick claims are per-node entries that expire unless the node's heartbeat refreshes them.
+ */
+public final class RedisClusterBroker implements ClusterBroker {
+  private static final Logger log = LoggerFactory.getLogger(RedisClusterBroker.class);
+
+  private final RedisSettings settings;
+  private final RedisKeys keys;
+  private final String nodeId;
+  private final NodePresence presence = new NodePresence();
+  private final Set<RoomName> catchUpScheduled = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final RedisConnections redis;
+  private final RedisHistory history;
+  private volatile ClusterEvents events;
+  private volatile ScheduledFuture<?> heartbeat;
+  private volatile boolean abandoned;
+
+  private RedisClusterBroker(RedisSettings settings) {
+    this.settings = settings;
+    this.keys = new RedisKeys(settings.keyPrefix());
+    this.nodeId = "n" + Long.toString(new SecureRandom().nextLong() & Long.MAX_VALUE, 36);
+    this.redis = RedisConnections.open(settings, new Reconnects());
+    this.history = new RedisHistory(this, redis, keys);
+  }
+
+  /**
+   * Connects to Redis and registers this node; throws {@link StoreUnavailableException} when Redis
+   * cannot be reached. Events flow once a hub is {@linkplain #attach attached}.
+   */
+  public static RedisClusterBroker connect(RedisSettings settings) {
+    RedisClusterBroker broker = new RedisClusterBroker(settings);
+    try {
+      broker.resync();
+      broker.redis.pubsub.addListener(broker.new Inbound());
+      broker.redis.await(broker.redis.pubsub.async().psubscribe(broker.keys.roomChannelPattern()));
+      broker.redis.await(broker.redis.pubsub.async().subscribe(broker.keys.nodeChannel(broker.nodeId)));
+      long period = settings.heartbeat().toMillis();
+      broker.heartbeat = broker.redis.events.scheduleWithFixedDelay(broker::beat, period, period,
+          TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      broker.redis.close();
+      throw RedisConnections.unavailable(e);
+    }
+    return broker;
+  }
+
+  @Override
+  public void attach(ClusterEvents events) {
+    if (this.events != null) {
+      throw new IllegalStateException("a broker serves one hub");
+    }
+    this.events = events;
+  }
+
+  @Override
+  public String nodeId() {
+    return nodeId;
+  }
+
+  @Override
+  public MessageStore store() {
+    return history;
+  }
+
+  // ---- chats ----
+
+  @Override
+  public CompletableFuture<ChatMessage> publish(MessageDraft draft) {
+    CompletableFuture<ChatMessage> result = new CompletableFuture<>();
+    CompletableFuture<Long> seq;
+    try {
+      seq = LuaScripts.PUBLISH.run(redis.async(), ScriptOutputType.INTEGER,
+          new String[] {keys.seq(draft.room()), keys.messages(draft.room()), keys.rooms()},
+          draft.room().value(), RedisWire.chat(draft), Integer.toString(settings.historyLength()),
+          keys.roomChannel(draft.room()));
+    } catch (RuntimeException e) {
+      seq = CompletableFuture.failedFuture(e);
+    }
+    seq.whenCompleteAsync((s, e) -> {
+      if (e != null) {
+        result.completeExceptionally(new StoreUnavailableException("message not stored: " + e.getMessage(), e));
+      } else {
+        result.complete(draft.withSeq(s));
+      }
+    }, redis.eventExecutor());
+    return result;
+  }
+
+  @Override
+  public void roomOpened(RoomName room) {
+    scheduleCatchUp(room);
+  }
+
+  @Override
+  public void gapSeen(RoomName room) {
+    scheduleCatchUp(room);
+  }
+
+  private void scheduleCatchUp(RoomName room) {
+    if (!catchUpScheduled.add(room)) {
+      return;
+    }
+    try {
+      redis.events.schedule(() -> {
+        catchUpScheduled.remove(room);
+        catchUp(room);
+      }, settings.gapDelay().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      catchUpScheduled.remove(room);
+    }
+  }
+
+  private void catchUp(RoomName room) {
+    ClusterEvents hub = events;
+    if (hub == null) {
+      return;
+    }
+    try {
+      hub.catchUp(room);
+    } catch (RuntimeException e) {
+      log.debug("catching up {} failed; retried when Redis is back", room, e);
+    }
+  }
+
+  private void catchUpAll() {
+    ClusterEvents hub = events;
+    if (hub != null) {
+      hub.rooms().forEach(this::catchUp);
+    }
+  }
+
+  // ---- presence ----
+
+  @Override
+  public List<String> join(RoomName room, String sessionId, String nick) {
+    List<Object> reply;
+    try {
+      reply = redis.await(LuaScripts.JOIN.run(redis.async(), ScriptOutputType.MULTI, new String[0],
+          keys.prefix, room.value(), nodeId, sessionId, nick, Long.toString(settings.presenceTtl().toMillis())));
+    } catch (RuntimeException e) {
+      presence.joined(room, sessionId, nick, null);
+      presence.markDirty();
+      throw RedisConnections.unavailable(e);
+    }
+    presence.joined(room, sessionId, nick, (Long) reply.get(0));
+    return nicksInOrder(reply.subList(1, reply.size()));
+  }
+
+  @Override
+  public int leave(RoomName room, String sessionId) {
+    presence.left(room, sessionId);
+    try {
+      Long count = redis.await(LuaScripts.LEAVE.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
+          keys.prefix, room.value(), nodeId, sessionId));
+      return count.intValue();
+    } catch (RuntimeException e) {
+      presence.markDirty();
+      throw RedisConnections.unavailable(e);
+    }
+  }
+
+  @Override
+  public void renamed(String sessionId, String nick) {
+    List<String> args = new ArrayList<>(List.of(keys.prefix, nodeId, sessionId));
+    args.addAll(presence.renamed(sessionId, nick));
+    try {
+      redis.await(LuaScripts.RENAME.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
+          args.toArray(String[]::new)));
+    } catch (RuntimeException e) {
+      presence.markDirty();
+      throw RedisConnections.unavailable(e);
+    }
+  }
+
+  @Override
+  public void notice(ServerEvent.SystemEvent event) {
+    try {
+      redis.async().publish(keys.roomChannel(event.room()), RedisWire.notice(nodeId, event))
+          .exceptionally(e -> {
+            log.debug("notice not published", e);
+            return 0L;
+          });
+    } catch (RuntimeException e) {
+      log.debug("notice not published", e);
+    }
+  }
+
+  @Override
+  public List<String> members(RoomName room) {
+    try {
+      List<Object> values = redis.await(LuaScripts.MEMBERS.run(redis.async(), ScriptOutputType.MULTI,
+          new String[0], keys.prefix, room.value()));
+      return nicksInOrder(values);
+    } catch (RuntimeException e) {
+      throw RedisConnections.unavailable(e);
+    }
+  }
+
+  /** Presence values {@code order|nick} to nicks, by join order. */
+  private static List<String> nicksInOrder(List<Object> values) {
+    List<String[]> parsed = new ArrayList<>(values.size());
+    for (Object v : values) {
+      String s = (String) v;
+      int bar = s.indexOf('|');
+      parsed.add(new String[] {s.substring(0, bar), s.substring(bar + 1)});
+    }
+    parsed.sort(Comparator.comparingLong(p -> Long.parseLong(p[0])));
+    return parsed.stream().map(p -> p[1]).toList();
+  }
+
+  @Override
+  public List<RoomSummary> rooms() {
+    return summaries(null);
+  }
+
+  @Override
+  public Optional<RoomSummary> room(RoomName room) {
+    return summaries(room).stream().findFirst();
+  }
+
+  private List<RoomSummary> summaries(RoomName only) {
+    List<Object> flat;
+    try {
+      flat = redis.await(only == null
+          ? LuaScripts.ROOMS.run(redis.async(), ScriptOutputType.MULTI, new String[0], keys.prefix)
+          : LuaScripts.ROOMS.run(redis.async(), ScriptOutputType.MULTI, new String[0], keys.prefix, only.value()));
+    } catch (RuntimeException e) {
+      throw RedisConnections.unavailable(e);
+    }
+    List<RoomSummary> out = new ArrayList<>();
+    for (int i = 0; i + 2 < flat.size(); i += 3) {
+      String name = (String) flat.get(i);
+      if (RoomName.isValid(name)) {
+        out.add(new RoomSummary(new RoomName(name), ((Long) flat.get(i + 1)).intValue(), (Long) flat.get(i + 2)));
+      }
+    }
+    out.sort(Comparator.comparing(RoomSummary::room));
+    return List.copyOf(out);
+  }
+
+  // ---- nicks and direct messages ----
+
+  @Override
+  public String guestNick() {
+    try {
+      return "guest-" + redis.await(redis.async().incr(keys.guests()));
+    } catch (RuntimeException e) {
+      throw RedisConnections.unavailable(e);
+    }
+  }
+
+  @Override
+  public boolean claimNick(String nick, String subject, String sessionId) {
+    String subjectValue = subject == null ? "" : subject;
+    presence.claimed(nick, sessionId, subjectValue);
+    Long claimed;
+    try {
+      claimed = redis.await(LuaScripts.CLAIM_NICK.run(redis.async(), ScriptOutputType.INTEGER,
+          new String[] {keys.nick(nick)}, keys.prefix, RedisKeys.claimField(nodeId, sessionId), subjectValue));
+    } catch (RuntimeException e) {
+      presence.markDirty();
+      throw RedisConnections.unavailable(e);
+    }
+    if (claimed == 0) {
+      presence.released(nick, sessionId);
+      return false;
+    }
+    return true;
+  }
+
+  @Override
+  public void releaseNick(String nick, String sessionId) {
+    presence.released(nick, sessionId);
+    try {
+      redis.async().hdel(keys.nick(nick), RedisKeys.claimField(nodeId, sessionId))
+          .exceptionally(e -> {
+            presence.releaseFailed(nick, sessionId);
+            return 0L;
+          });
+    } catch (RuntimeException e) {
+      presence.releaseFailed(nick, sessionId);
+    }
+  }
+
+  @Override
+  public int dm(ServerEvent.DirectMessage dm) {
+    try {
+      Long holders = redis.await(LuaScripts.DM.run(redis.async(), ScriptOutputType.INTEGER,
+          new String[] {keys.nick(dm.to())}, keys.prefix, nodeId, RedisWire.dm(dm)));
+      return holders.intValue();
+    } catch (RuntimeException e) {
+      throw RedisConnections.unavailable(e);
+    }
+  }
+
+  // ---- heartbeat ----
+
+  /** Refreshes this node's entries; rewrites them all when Redis lost or missed some. */
+  private void beat() {
+    if (abandoned) {
+      return;
+    }
+    try {
+      if (presence.dirty()) {
+        resync();
+        return;
+      }
+      List<String> args = new ArrayList<>(List.of(keys.prefix, nodeId,
+          Long.toString(settings.presenceTtl().toMillis())));
+      args.addAll(presence.liveRooms());
+      Long ok = redis.await(LuaScripts.HEARTBEAT.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
+          args.toArray(String[]::new)));
+      if (ok == 0) {
+        log.info("node {}: presence in Redis had expired or was lost; registering it again", nodeId);
+        resync();
+      }
+    } catch (RuntimeException e) {
+      presence.markDirty();
+      log.debug("heartbeat failed", e);
+    }
+  }
+
+  private void resync() {
+    NodePresence.Resync resync = presence.resync();
+    List<String> args = new ArrayList<>(List.of(keys.prefix, nodeId,
+        Long.toString(settings.presenceTtl().toMillis())));
+    args.addAll(resync.args());
+    try {
+      redis.await(LuaScripts.RESYNC.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
+          args.toArray(String[]::new)));
+      presence.resyncDone(resync);
+    } catch (RuntimeException e) {
+      presence.markDirty();
+      throw e;
+    }
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Behaves as a node that crashed: stops the heartbeat and drops both Redis connections at once,
+   * removing nothing, so its sessions leave presence only when their entries expire. For tests of
+   * the cluster's behaviour when a node dies; {@link #close} still ends the threads.
+   */
+  public void abandon() {
+    abandoned = true;
+    ScheduledFuture<?> beat = heartbeat;
+    if (beat != null) {
+      beat.cancel(false);
+    }
+    redis.dropConnections();
+  }
+
+  /** Says goodbye (removes this node's alive key and what is left of its entries), then stops. Idempotent. */
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    ScheduledFuture<?> beat = heartbeat;
+    if (beat != null) {
+      beat.cancel(false);
+    }
+    if (!abandoned) {
+      try {
+        List<String> dead = new ArrayList<>();
+        dead.add(keys.alive(nodeId));
+        for (String room : presence.liveRooms()) {
+          dead.add(keys.presence(new RoomName(room), nodeId));
+        }
+        redis.await(redis.async().del(dead.toArray(String[]::new)));
+      } catch (RuntimeException e) {
+        log.debug("goodbye not written; this node's entries expire by themselves", e);
+      }
+    }
+    redis.close();
+  }
+
+  // ---- what comes from Redis ----
+
+  /** Pub/sub messages, handed from Lettuce's I/O thread to the event thread. */
+  private final class Inbound extends RedisPubSubAdapter<String, String> {
+    @Override
+    public void message(String pattern, String channel, String message) {
+      redis.eventExecutor().execute(() -> onRoomMessage(channel, message));
+    }
+
+    @Override
+    public void message(String channel, String message) {
+      redis.eventExecutor().execute(() -> onNodeMessage(message));
+    }
+
+    @Override
+    public void psubscribed(String pattern, long count) {
+      // After a reconnect, Lettuce subscribes again: fetch what was published in between.
+      redis.eventExecutor().execute(RedisClusterBroker.this::catchUpAll);
+    }
+  }
+
+  private void onRoomMessage(String channel, String message) {
+    ClusterEvents hub = events;
+    RoomName room = keys.roomOfChannel(channel);
+    if (hub == null || room == null || message.isEmpty()) {
+      return;
+    }
+    try {
+      int newline = message.indexOf('\n');
+      if (message.charAt(0) == 'c') {
+        long seq = Long.parseLong(message.substring(1, newline));
+        hub.chat(RedisWire.chat(room, seq, message.substring(newline + 1)));
+      } else if (message.charAt(0) == 'n' && !message.substring(1, newline).equals(nodeId)) {
+        hub.notice(RedisWire.notice(room, message.substring(newline + 1)));
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot handle a message on {}", channel, e);
+    }
+  }
+
+  private void onNodeMessage(String message) {
+    ClusterEvents hub = events;
+    if (hub == null || message.isEmpty() || message.charAt(0) != 'd') {
+      return;
+    }
+    try {
+      hub.dm(RedisWire.dm(message.substring(1)));
+    } catch (RuntimeException e) {
+      log.warn("cannot handle a direct message", e);
+    }
+  }
+
+  /** After the command connection comes back, refresh (or rewrite) presence at once. */
+  private final class Reconnects implements RedisConnectionStateListener {
+    @Override
+    public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+      if (redis != null && connection == redis.commands && !abandoned && !closed.get()) {
+        redis.eventExecutor().execute(RedisClusterBroker.this::beat);
+      }
+    }
+  }
+}
