@@ -9,7 +9,9 @@
 # (between markers, so a rerun replaces it) and a chart into docs/img/load-SCENARIO.svg.
 # Extra --key=value arguments go to the load generator (e.g. --duration=10 --io-threads=2).
 # Environment: NODE_PORT (18000), QINGLIAO_PORT (18001), QINGLIAO_JAVA_OPTS (server JVM flags),
-# LOAD_JAVA_OPTS (load generator JVM flags), SKIP_BUILD=1, NO_DOC=1 (print only).
+# LOAD_JAVA_OPTS (load generator JVM flags), SKIP_BUILD=1, NO_DOC=1 (print only),
+# LOAD_NICE=-10 (run both servers and the load generator at that nice level, so that other
+# work on a shared machine starves neither server: single-threaded Node suffers most from that).
 # Everything started here is stopped on exit; every phase of the run has a time bound.
 set -euo pipefail
 
@@ -30,6 +32,10 @@ QINGLIAO_PORT=${QINGLIAO_PORT:-18001}
 # bounded heap. See docs/benchmarks.md for how these were chosen.
 QINGLIAO_JAVA_OPTS=${QINGLIAO_JAVA_OPTS:--Xss256k -XX:+UseSerialGC -Xms64m -Xmx1g}
 LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:--Xss256k -XX:+UseSerialGC -Xms1g -Xmx1g -Xmn512m}
+LOAD_NICE=${LOAD_NICE:-0}
+NICE=(nice -n "$LOAD_NICE")
+NICE_NOTE=""
+[[ "$LOAD_NICE" == 0 ]] || NICE_NOTE=" Both servers and the load generator ran at nice $LOAD_NICE."
 OUT=$ROOT/benchmarks/target/load
 WORK=$(mktemp -d /tmp/qingliao-load.XXXXXX)
 mkdir -p "$OUT"
@@ -52,16 +58,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- build --------------------------------------------------------------------------------------
+use_jar=1
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
+  # Tests are neither compiled nor run (-Dmaven.test.skip): a run needs only the jars.
   echo "== building chat-server and the load generator (offline)"
-  if mvn -o -q -pl benchmarks -am package -DskipTests; then
-    :
-  else
+  if ! mvn -o -q -pl benchmarks -am package -Dmaven.test.skip=true; then
     echo "!! the benchmarks module did not build; building the server alone and compiling the load generator with javac" >&2
-    mvn -o -q -pl chat-server -am package -DskipTests
+    use_jar=0
+    mvn -o -q -pl chat-server -am package -Dmaven.test.skip=true
   fi
 fi
-if [[ -f benchmarks/target/benchmarks.jar ]] && unzip -l benchmarks/target/benchmarks.jar 2>/dev/null | grep -q 'io/qingliao/benchmarks/load/LoadMain.class'; then
+if [[ $use_jar == 1 && -f benchmarks/target/benchmarks.jar ]] && unzip -l benchmarks/target/benchmarks.jar 2>/dev/null | grep -q 'io/qingliao/benchmarks/load/LoadMain.class'; then
   LOAD_CP=benchmarks/target/benchmarks.jar
 else
   gson_version=$(sed -n 's:.*<gson.version>\(.*\)</gson.version>.*:\1:p' pom.xml)
@@ -91,9 +98,9 @@ load() { # scenario target port pid out extra...
   local sc=$1 target=$2 port=$3 pid=$4 out=$5 flags=$6 note=$7
   shift 7
   # shellcheck disable=SC2086
-  timeout 900 java $LOAD_JAVA_OPTS -cp "$LOAD_CP" io.qingliao.benchmarks.load.LoadMain "$sc" \
+  timeout 900 "${NICE[@]}" java $LOAD_JAVA_OPTS -cp "$LOAD_CP" io.qingliao.benchmarks.load.LoadMain "$sc" \
     --target="$target" --url="ws://127.0.0.1:$port/" --server-pid="$pid" --out="$out" \
-    --server-flags="$flags" --note="$note" "$@"
+    --server-flags="$flags" --note="$note$NICE_NOTE" "$@"
 }
 
 for sc in "${scenarios[@]}"; do
@@ -111,7 +118,7 @@ for sc in "${scenarios[@]}"; do
   esac
 
   # -- Node baseline
-  (cd benchmarks/baseline && PORT=$NODE_PORT HOST=127.0.0.1 exec node server.js) > "$WORK/node.log" 2>&1 &
+  (cd benchmarks/baseline && PORT=$NODE_PORT HOST=127.0.0.1 exec "${NICE[@]}" node server.js) > "$WORK/node.log" 2>&1 &
   server_pid=$!
   wait_for_port "$NODE_PORT" "$server_pid"
   load "$sc" node "$NODE_PORT" "$server_pid" "$OUT/$sc-node.json" "node $(node --version), ws $(node -p "require('./benchmarks/baseline/node_modules/ws/package.json').version")" "" "${extra[@]}"
@@ -121,7 +128,7 @@ for sc in "${scenarios[@]}"; do
   # -- Qingliao
   rm -rf "$WORK/data"; mkdir -p "$WORK/data"
   # shellcheck disable=SC2086
-  java $QINGLIAO_JAVA_OPTS -jar "$SERVER_JAR" --host=127.0.0.1 --ws-port="$QINGLIAO_PORT" --http-port=0 \
+  "${NICE[@]}" java $QINGLIAO_JAVA_OPTS -jar "$SERVER_JAR" --host=127.0.0.1 --ws-port="$QINGLIAO_PORT" --http-port=0 \
     --store=sqlite --data-dir="$WORK/data" --max-connections=20000 "${q_opts[@]}" > "$WORK/qingliao.log" 2>&1 &
   server_pid=$!
   wait_for_port "$QINGLIAO_PORT" "$server_pid"

@@ -81,6 +81,9 @@ public final class Hello extends WebSocketServer implements AutoCloseable {
     } catch (ExecutionException e) {
       close();
       throw new IllegalStateException("cannot listen on " + getAddress(), e.getCause());
+    } catch (TimeoutException e) {
+      close();
+      throw e;
     }
     return this;
   }

@@ -128,7 +128,7 @@ final class ConnsLoad {
     String line;
     while ((line = in.readLine()) != null && System.currentTimeMillis() < stopAt) {
       if (line.startsWith("open ")) {
-        h.open(Integer.parseInt(line.substring(5).trim()), a.integer("max-pending", 200), 120_000);
+        h.open(Integer.parseInt(line.substring(5).trim()), a.integer("max-pending", 32), 120_000);
         out.println("ready " + h.ready() + " failed " + h.failed() + " frames " + h.frames());
       } else if (line.equals("status")) {
         out.println("ready " + h.ready() + " failed " + h.failed() + " frames " + h.frames());
@@ -150,7 +150,7 @@ final class ConnsLoad {
       stages.add(Integer.parseInt(s.trim()));
     }
     int procs = a.integer("procs", 2);
-    int maxPending = a.integer("max-pending", 200);
+    int maxPending = a.integer("max-pending", 32);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("scenario", "conns");
     r.put("target", target.kind());

@@ -96,7 +96,7 @@ public final class LoadMain {
         Math.min(a.decimal("drain", drain), 120),
         a.integer("io-threads", 1),
         a.integer("max-messages", 2_000_000),
-        a.integer("max-pending", 200),
+        a.integer("max-pending", 32),
         a.decimal("connect-timeout", 120));
   }
 }

@@ -7,7 +7,6 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -334,9 +333,5 @@ final class Report {
 
   private static String esc(String t) {
     return t.replace("&", "&amp;").replace("<", "&lt;");
-  }
-
-  static List<String> sections() {
-    return List.of(SECTION);
   }
 }

@@ -394,8 +394,18 @@ public final class RealHub {
 
   /** Forgets {@code room} if it is unused. Caller holds its delivery lock. */
   void retireIfUnused(Room room) {
-    if (room.memberCount() == 0 && room.retireIfUnused(store.latestSeq(room.name()) > 0)) {
+    if (room.memberCount() == 0 && room.retireIfUnused(hasStoredMessages(room.name()))) {
       rooms.remove(room.name(), room);
+    }
+  }
+
+  /** True when the store holds messages of {@code name}, or cannot tell right now (keep the room). */
+  private boolean hasStoredMessages(RoomName name) {
+    try {
+      return store.latestSeq(name) > 0;
+    } catch (RuntimeException e) {
+      log.debug("store unavailable; keeping room {}", name, e);
+      return true;
     }
   }
 

@@ -59,18 +59,38 @@ class HostileFramesTest {
     HostileSocket socket = HostileSocket.upgraded(server.wsPort(), "/" + query);
     open.add(socket);
     socket.awaitJson("welcome");
+    socket.awaitJson("joined");
     return socket;
   }
 
-  /** Sends each frame in turn and checks the error code it earns; the connection stays open. */
+  /**
+   * Sends each frame in turn, followed by a ping: the frames the server answers before the pong
+   * must hold exactly one error, with the expected code. The connection stays open throughout.
+   */
   private void assertErrors(HostileSocket socket, Map<String, String> expected) throws IOException {
+    Map<String, String> wrong = new LinkedHashMap<>();
     int n = 0;
     for (Map.Entry<String, String> c : expected.entrySet()) {
+      String cid = "alive-" + n++;
       socket.sendText(c.getKey());
-      String what = c.getKey().length() > 80 ? c.getKey().substring(0, 80) + "…" : c.getKey();
-      assertThat(socket.awaitErrorCode()).as("error for %s", what).isEqualTo(c.getValue());
-      socket.assertAlive("alive-" + n++);
+      socket.sendText("{\"type\":\"ping\",\"cid\":\"" + cid + "\"}");
+      List<String> answers = new ArrayList<>();
+      while (true) {
+        JsonObject frame = socket.awaitJson(null);
+        String type = frame.get("type").getAsString();
+        if (type.equals("pong") && cid.equals(frame.get("cid").getAsString())) {
+          break;
+        }
+        if (!type.equals("system") && !type.equals("chat")) {
+          answers.add(type.equals("error") ? frame.get("code").getAsString() : type);
+        }
+      }
+      if (!answers.equals(List.of(c.getValue()))) {
+        String what = c.getKey().length() > 80 ? c.getKey().substring(0, 80) + "…" : c.getKey();
+        wrong.put(what, "expected " + c.getValue() + " but got " + answers);
+      }
     }
+    assertThat(wrong).as("frames answered otherwise").isEmpty();
     healthy.assertStillChatting();
   }
 
@@ -176,9 +196,8 @@ class HostileFramesTest {
       cases.put("{\"type\":\"dm\",\"to\":\"" + bad + "\",\"text\":\"t\"}", bad.contains("\\ud") ? "bad_request" : "invalid_nick");
     }
     for (String room : List.of("lobby/x", "../etc", "a b", "", "%00", "ro\\u200bom")) {
-      cases.put("{\"type\":\"join\",\"room\":\"" + room + "\"}", room.isEmpty() ? "bad_request" : "invalid_room");
+      cases.put("{\"type\":\"join\",\"room\":\"" + room + "\"}", "invalid_room");
     }
-    cases.put("{\"type\":\"chat\",\"text\":\"\\u0000\"}", "bad_request");
     cases.put("{\"type\":\"chat\",\"text\":\"\\ud83d\"}", "bad_request");
     cases.put("{\"type\":\"chat\",\"text\":\" \\u3000\\u2028\\t\\n\"}", "bad_request");
     assertErrors(socket, cases);
@@ -236,11 +255,13 @@ class HostileFramesTest {
     HostileSocket socket = hostile("?nick=fragments");
     String text = "片段".repeat(2_000);
     byte[] whole = ("{\"type\":\"chat\",\"cid\":\"frag\",\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8);
-    // One byte per frame (UTF-8 characters split too), 12,000+ frames written in one go.
+    // 4,000 frames of three bytes (UTF-8 characters split across frames too), written in one go.
     java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
-    for (int i = 0; i < whole.length; i++) {
-      int opcode = i == 0 ? HostileSocket.TEXT : HostileSocket.CONTINUATION;
-      wire.writeBytes(HostileSocket.frame(opcode, i == whole.length - 1, new byte[] {whole[i]}));
+    int size = (whole.length + 3_999) / 4_000;
+    for (int at = 0; at < whole.length; at += size) {
+      int end = Math.min(whole.length, at + size);
+      int opcode = at == 0 ? HostileSocket.TEXT : HostileSocket.CONTINUATION;
+      wire.writeBytes(HostileSocket.frame(opcode, end == whole.length, Arrays.copyOfRange(whole, at, end)));
     }
     socket.write(wire.toByteArray());
     assertThat(socket.awaitJson("ack").get("cid").getAsString()).isEqualTo("frag");
@@ -263,19 +284,30 @@ class HostileFramesTest {
     assertThat(text.awaitCloseCode()).isEqualTo(1009);
     healthy.assertStillChatting();
 
-    // 70,000 one-byte fragments: over the limit only once reassembled.
-    HostileSocket tiny = hostile("?nick=tiny");
-    java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
-    for (int i = 0; i < 70_000; i++) {
-      wire.writeBytes(HostileSocket.frame(i == 0 ? HostileSocket.TEXT : HostileSocket.CONTINUATION, false, new byte[] {'a'}));
-    }
-    try {
-      tiny.write(wire.toByteArray());
-    } catch (IOException e) {
-      // The server may close before reading everything; the close code is what counts.
-    }
-    assertThat(tiny.awaitCloseCode()).isEqualTo(1009);
+    // Fragments that never end: refused as soon as they pass the limit, not at the last one.
+    HostileSocket endless = hostile("?nick=endless");
+    endless.sendFrame(HostileSocket.TEXT, false, "a".repeat(40_000).getBytes(StandardCharsets.UTF_8));
+    endless.sendFrame(HostileSocket.CONTINUATION, false, "b".repeat(30_000).getBytes(StandardCharsets.UTF_8));
+    assertThat(endless.awaitCloseCode()).isEqualTo(1009);
     healthy.assertStillChatting();
+
+    // Empty or one-byte fragments by the thousand: each costs the server a buffer, so a message
+    // may come in at most 4,096 of them.
+    for (int payload : new int[] {0, 1}) {
+      HostileSocket tiny = hostile("?nick=tiny" + payload);
+      java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+      wire.writeBytes(HostileSocket.frame(HostileSocket.TEXT, false, new byte[] {'a'}));
+      for (int i = 0; i < 20_000; i++) {
+        wire.writeBytes(HostileSocket.frame(HostileSocket.CONTINUATION, false, new byte[payload]));
+      }
+      try {
+        tiny.write(wire.toByteArray());
+      } catch (IOException e) {
+        // The server may close before reading everything; the close code is what counts.
+      }
+      assertThat(tiny.awaitCloseCode()).as("%d-byte fragments", payload).isEqualTo(1009);
+      healthy.assertStillChatting();
+    }
 
     // A header that announces 2^62 bytes is refused from the header, nothing is allocated.
     HostileSocket liar = hostile("?nick=liar");
@@ -289,7 +321,6 @@ class HostileFramesTest {
     startLenient();
     Map<String, byte[]> violations = new LinkedHashMap<>();
     byte[] ping = "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
-    violations.put("unmasked client frame", HostileSocket.frame(0x81, ping, false));
     violations.put("RSV1 without an extension", HostileSocket.frame(0xC1, ping, true));
     violations.put("RSV3", HostileSocket.frame(0x91, ping, true));
     violations.put("reserved data opcode 3", HostileSocket.frame(0x83, ping, true));
@@ -303,13 +334,23 @@ class HostileFramesTest {
     violations.put("close frame with code 1005", HostileSocket.frame(0x88, new byte[] {0x03, (byte) 0xED}, true));
     violations.put("negative 64-bit length",
         new byte[] {(byte) 0x81, (byte) 0xFF, (byte) 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4});
+    Map<String, String> outcomes = new LinkedHashMap<>();
+    int n = 0;
     for (Map.Entry<String, byte[]> violation : violations.entrySet()) {
-      HostileSocket socket = hostile("?nick=proto" + violations.size() + "-" + Math.abs(violation.getKey().hashCode() % 10_000));
+      HostileSocket socket = hostile("?nick=proto-" + n++);
       socket.write(violation.getValue());
-      assertThat(socket.awaitCloseCode()).as(violation.getKey()).isIn(1002, 1009);
-      socket.awaitEndOfStream(Duration.ofSeconds(5));
+      String outcome;
+      try {
+        outcome = "close " + socket.awaitCloseCode();
+        socket.awaitEndOfStream(Duration.ofSeconds(5));
+      } catch (IOException | AssertionError e) {
+        outcome = e.toString();
+      }
+      outcomes.put(violation.getKey(), outcome);
       healthy.assertStillChatting();
     }
+    assertThat(outcomes).allSatisfy((what, outcome) -> assertThat(outcome).as(what)
+        .isIn("close 1002", what.contains("length") ? "close 1009" : "close 1002"));
     assertThat(server.hub().sessionCount()).isEqualTo(2);
   }
 
@@ -322,6 +363,7 @@ class HostileFramesTest {
     for (int i = 0; i < 5_000; i++) {
       wire.writeBytes(HostileSocket.frame(HostileSocket.BINARY, true, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
     }
+    long floodStart = System.nanoTime();
     try {
       flood.write(wire.toByteArray());
     } catch (IOException e) {
@@ -339,8 +381,10 @@ class HostileFramesTest {
         rateLimited++;
       }
     }
+    double seconds = (System.nanoTime() - floodStart) / 1e9;
     assertThat(close).isEqualTo(1008);
-    assertThat(rateLimited).isEqualTo(100);
+    // 100 refused in a row close it; the bucket refills at 20/s meanwhile, which may break a row.
+    assertThat(rateLimited).isBetween(100, 100 + (int) (20 * seconds) * 100);
     // What passed the limit (the burst, 40) was relayed to the others; nothing more.
     observer.sendText("{\"type\":\"ping\",\"cid\":\"count\"}");
     int binaries = 0;
@@ -352,7 +396,7 @@ class HostileFramesTest {
         break;
       }
     }
-    assertThat(binaries).isBetween(40, 45);
+    assertThat(binaries).as("relayed in %.1f s", seconds).isBetween(40, 41 + (int) (20 * seconds));
     healthy.assertStillChatting();
   }
 

@@ -145,7 +145,7 @@ final class HostileSocket implements Closeable {
     return new Frame(b0 & 0x0f, payload);
   }
 
-  /** The next JSON text frame whose type is {@code type}; fails on a close frame. */
+  /** The next JSON text frame whose type is {@code type} (any type when null); fails on a close frame. */
   JsonObject awaitJson(String type) throws IOException {
     while (true) {
       Frame frame = readFrame();
@@ -154,7 +154,7 @@ final class HostileSocket implements Closeable {
       }
       if (frame.opcode() == TEXT) {
         JsonObject json = JsonParser.parseString(frame.text()).getAsJsonObject();
-        if (json.get("type").getAsString().equals(type)) {
+        if (type == null || json.get("type").getAsString().equals(type)) {
           return json;
         }
       }
@@ -252,8 +252,33 @@ final class HostileSocket implements Closeable {
     }
   }
 
-  boolean isClosedByUs() {
-    return socket.isClosed();
+  /** What one {@link #readFor} got: text (ISO-8859-1) and whether the server ended the stream. */
+  record Chunk(String text, boolean ended) {}
+
+  /** Reads what arrives within {@code time}; notes whether the server ended the connection. */
+  Chunk readFor(Duration time) throws IOException {
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    long deadline = System.nanoTime() + time.toNanos();
+    byte[] buffer = new byte[8192];
+    InputStream raw = socket.getInputStream();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return new Chunk(got.toString(StandardCharsets.ISO_8859_1), false);
+      }
+      socket.setSoTimeout((int) Math.max(1, Duration.ofNanos(left).toMillis()));
+      try {
+        int n = raw.read(buffer);
+        if (n < 0) {
+          return new Chunk(got.toString(StandardCharsets.ISO_8859_1), true);
+        }
+        got.write(buffer, 0, n);
+      } catch (SocketTimeoutException e) {
+        return new Chunk(got.toString(StandardCharsets.ISO_8859_1), false);
+      } catch (SocketException e) {
+        return new Chunk(got.toString(StandardCharsets.ISO_8859_1), true);
+      }
+    }
   }
 
   @Override

@@ -141,14 +141,15 @@ final class LuaScripts {
 
   /**
    * ARGV: prefix, node, ttl ms, then rooms. Refreshes the node's alive key and presence entries;
-   * returns 0 when something had expired or was lost (the node then re-registers everything).
+   * returns 0 when the alive key had expired or was lost, -1 when a presence entry was, 1 when
+   * all was there (otherwise the node re-registers everything).
    */
   static final Script HEARTBEAT = new Script("""
       local prefix, node, ttl = ARGV[1], ARGV[2], ARGV[3]
       local ok = 1
       if not redis.call('SET', prefix .. ':alive:' .. node, '1', 'PX', ttl, 'GET') then ok = 0 end
       for i = 4, #ARGV do
-        if redis.call('PEXPIRE', prefix .. ':pres:' .. ARGV[i] .. ':' .. node, ttl) == 0 then ok = 0 end
+        if redis.call('PEXPIRE', prefix .. ':pres:' .. ARGV[i] .. ':' .. node, ttl) == 0 then ok = -1 end
         redis.call('SADD', prefix .. ':roomnodes:' .. ARGV[i], node)
       end
       return ok
@@ -214,22 +215,27 @@ final class LuaScripts {
 
   /**
    * KEYS: the nick's key. ARGV: prefix, this node, dm JSON. Publishes the dm once to every other
-   * live node holding the nick; returns how many live sessions hold it.
+   * live node holding the nick. Returns {live holders, holders on this node, holders on other
+   * nodes whose channel had a subscriber} (a node whose pub/sub connection is reconnecting has none).
    */
   static final Script DM = new Script("""
       local entries = redis.call('HGETALL', KEYS[1])
-      local count, sent = 0, {}
+      local count, here, reached, sent = 0, 0, 0, {}
       for i = 1, #entries, 2 do
         local node = string.match(entries[i], '^([^|]*)|')
         if redis.call('EXISTS', ARGV[1] .. ':alive:' .. node) == 1 then
           count = count + 1
-          if node ~= ARGV[2] and not sent[node] then
-            sent[node] = true
-            redis.call('PUBLISH', ARGV[1] .. ':node:' .. node, 'd' .. ARGV[3])
+          if node == ARGV[2] then
+            here = here + 1
+          else
+            if sent[node] == nil then
+              sent[node] = redis.call('PUBLISH', ARGV[1] .. ':node:' .. node, 'd' .. ARGV[3])
+            end
+            if sent[node] > 0 then reached = reached + 1 end
           end
         end
       end
-      return count
+      return {count, here, reached}
       """);
 
   private LuaScripts() {}

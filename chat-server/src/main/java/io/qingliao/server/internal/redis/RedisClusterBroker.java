@@ -318,13 +318,21 @@ public final class RedisClusterBroker implements ClusterBroker {
 
   @Override
   public int dm(ServerEvent.DirectMessage dm) {
+    List<Object> reply;
     try {
-      Long holders = redis.await(LuaScripts.DM.run(redis.async(), ScriptOutputType.INTEGER,
+      reply = redis.await(LuaScripts.DM.run(redis.async(), ScriptOutputType.MULTI,
           new String[] {keys.nick(dm.to())}, keys.prefix, nodeId, RedisWire.dm(dm)));
-      return holders.intValue();
     } catch (RuntimeException e) {
       throw RedisConnections.unavailable(e);
     }
+    long holders = (Long) reply.get(0);
+    long here = (Long) reply.get(1);
+    long reached = (Long) reply.get(2);
+    if (holders > 0 && here == 0 && reached == 0) {
+      // Only nodes whose pub/sub connection is reconnecting hold the nick: nobody got it.
+      throw new StoreUnavailableException("the nodes of " + dm.to() + " are reconnecting");
+    }
+    return (int) holders;
   }
 
   // ---- heartbeat ----
@@ -344,8 +352,9 @@ public final class RedisClusterBroker implements ClusterBroker {
       args.addAll(presence.liveRooms());
       Long ok = redis.await(LuaScripts.HEARTBEAT.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
           args.toArray(String[]::new)));
-      if (ok == 0) {
-        log.info("node {}: presence in Redis had expired or was lost; registering it again", nodeId);
+      if (ok != 1) {
+        log.info("node {}: {} in Redis had expired or was lost; registering presence again", nodeId,
+            ok == 0 ? "its alive key" : "a presence entry");
         resync();
       }
     } catch (RuntimeException e) {

@@ -46,6 +46,7 @@ final class RedisConnections {
   final StatefulRedisPubSubConnection<String, String> pubsub;
   /** The engine's event thread (pub/sub, publish replies, catch-ups, heartbeats). */
   final ScheduledExecutorService events;
+  private volatile boolean dropped;
 
   private RedisConnections(ClientResources resources, RedisClient client, Duration timeout,
       StatefulRedisConnection<String, String> commands, StatefulRedisPubSubConnection<String, String> pubsub,
@@ -63,8 +64,8 @@ final class RedisConnections {
     AtomicInteger threads = new AtomicInteger();
     ClientResources resources = DefaultClientResources.builder()
         .ioThreadPoolSize(2)
-        .computationThreadPoolSize(1)
-        .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+        .computationThreadPoolSize(2)
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
         .build();
     RedisURI uri = RedisURI.create(settings.url());
     uri.setTimeout(settings.commandTimeout());
@@ -145,14 +146,17 @@ final class RedisConnections {
       Thread.currentThread().interrupt();
       events.shutdownNow();
     }
-    closeQuietly(pubsub);
-    closeQuietly(commands);
+    if (!dropped) {
+      closeQuietly(pubsub);
+      closeQuietly(commands);
+    }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3_000);
   }
 
   /** Drops both connections at once, as a crash would; the threads keep running until {@link #close}. */
   void dropConnections() {
+    dropped = true;
     closeQuietly(pubsub);
     closeQuietly(commands);
   }

@@ -9,12 +9,14 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import org.java_websocket.WrappedByteChannel;
+import org.java_websocket.enums.ReadyState;
 
 /**
  * The channel the library reads and writes one connection through (plain or TLS below it). It
- * does two things the library cannot be asked to do:
+ * does what the library cannot be asked to do:
  *
  * <ul>
+ *   <li>It ends a connection whose handshake goes past {@link #MAX_HANDSHAKE_BYTES} (431).
  *   <li>It counts the bytes of our frames as the selector writes them, so that
  *       {@link WsTransport#queuedBytes()} is a counter rather than a walk over the library's
  *       unbounded output queue. Our frames are the read-only buffers of {@link ServerFrames}.
@@ -31,10 +33,14 @@ final class AccountingChannel implements WrappedByteChannel {
   private final ByteChannel delegate;
   private final WsTransport transport;
   private static final int MAX_REQUEST_LINE = 8 * 1024;
+  /** Most bytes a client may send before its handshake is complete (request line and headers). */
+  static final int MAX_HANDSHAKE_BYTES = 32 * 1024;
 
   private volatile ByteBuffer refusal;
   private final ByteArrayOutputStream requestLine = new ByteArrayOutputStream();
   private volatile boolean requestLineComplete;
+  /** Bytes read while the handshake was not complete; -1 once it is. Selector thread only. */
+  private long handshakeBytes;
 
   AccountingChannel(ByteChannel delegate, WsTransport transport) {
     this.delegate = delegate;
@@ -108,10 +114,43 @@ final class AccountingChannel implements WrappedByteChannel {
 
   @Override
   public int read(ByteBuffer dst) throws IOException {
+    checkHandshakeSize();
     int start = dst.position();
     int read = delegate.read(dst);
     recordRequestLine(dst, start);
+    countHandshakeBytes(read);
     return read;
+  }
+
+  /**
+   * Ends a connection whose handshake goes on past {@link #MAX_HANDSHAKE_BYTES}. The library
+   * keeps every byte of an unfinished handshake and parses all of it again on each read, so
+   * endless headers would cost memory without bound and CPU quadratic in their length.
+   */
+  private void checkHandshakeSize() throws IOException {
+    if (handshakeBytes < 0) {
+      return;
+    }
+    if (transport.connection().getReadyState() != ReadyState.NOT_YET_CONNECTED) {
+      handshakeBytes = -1; // upgraded (or closing): frames are the draft's business from now on
+      return;
+    }
+    if (handshakeBytes > MAX_HANDSHAKE_BYTES) {
+      ByteBuffer answer = ByteBuffer.wrap(("HTTP/1.1 431 Request Header Fields Too Large\r\n"
+          + "Content-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      try {
+        delegate.write(answer); // best effort, never waits
+      } catch (IOException ignored) {
+        // The connection is ended below either way.
+      }
+      throw new IOException("handshake over " + MAX_HANDSHAKE_BYTES + " bytes");
+    }
+  }
+
+  private void countHandshakeBytes(int read) {
+    if (handshakeBytes >= 0 && read > 0) {
+      handshakeBytes += read;
+    }
   }
 
   /** Copies bytes up to the first line feed of the connection; the selector thread is the only caller. */
@@ -161,9 +200,11 @@ final class AccountingChannel implements WrappedByteChannel {
     if (!(delegate instanceof WrappedByteChannel w)) {
       return 0;
     }
+    checkHandshakeSize();
     int start = dst.position();
     int read = w.readMore(dst);
     recordRequestLine(dst, start);
+    countHandshakeBytes(read);
     return read;
   }
 

@@ -29,7 +29,6 @@ import javax.net.ssl.SSLContext;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
-import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.handshake.ClientHandshake;
@@ -65,7 +64,7 @@ public final class WebSocketFrontend extends WebSocketServer {
   public WebSocketFrontend(WsSettings settings, Hub hub, ServerMetrics metrics) {
     super(new InetSocketAddress(settings.host(), settings.port()),
         Runtime.getRuntime().availableProcessors(),
-        List.<Draft>of(new Draft_6455(List.of(), settings.maxFrameBytes())));
+        List.<Draft>of(new BoundedDraft(settings.maxFrameBytes())));
     this.settings = settings;
     this.hub = hub;
     this.metrics = metrics;

@@ -199,6 +199,13 @@ final class WsTransport implements SessionTransport {
         server.idle(this);
         close(CloseCodes.IDLE, CloseCodes.REASON_IDLE);
       }
+    } else if (!conn.isClosed() && conn.isFlushAndClose() && conn.outQueue.isEmpty()) {
+      // A handshake the library refused itself (no key, wrong version, not WebSocket at all):
+      // it answers 404 and means to close once that is written, but for a connection that never
+      // got a draft it does not (Java-WebSocket 1.6.0), so the socket would stay until the
+      // timeout below. The answer is out: end it now.
+      closing.set(true);
+      server.runLater(() -> conn.closeConnection(CloseFrame.NEVER_CONNECTED, "refused handshake"));
     } else if (!conn.isClosed() && now - acceptedAt > idleNanos) {
       closing.set(true);
       server.runLater(() -> conn.closeConnection(CloseFrame.ABNORMAL_CLOSE, "no handshake"));
