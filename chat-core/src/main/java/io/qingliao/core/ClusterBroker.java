@@ -20,8 +20,9 @@ import java.util.concurrent.CompletableFuture;
  *       nothing was stored or published).</li>
  *   <li>{@link ClusterEvents} is called from one broker thread at a time; chats may arrive
  *       twice or ahead of their predecessors (the hub orders them by seq and drops duplicates);
- *       the broker calls {@link ClusterEvents#catchUp} when the hub reports a gap or a new
- *       room, and for every room after its event stream was interrupted.</li>
+ *       the broker calls {@link ClusterEvents#fillGaps} a little after the hub reports a gap,
+ *       and {@link ClusterEvents#catchUp} for a new room and for every room after its event
+ *       stream was interrupted.</li>
  *   <li>The synchronous calls (presence, nicks, reads) may do one network round trip and throw
  *       {@link StoreUnavailableException} when the back end cannot answer; they are never called
  *       on the broker's own event thread by the hub except from {@link ClusterEvents} callbacks.</li>
@@ -48,7 +49,7 @@ public interface ClusterBroker {
   /** The hub now keeps state for {@code room}: call {@link ClusterEvents#catchUp} for it soon. */
   void roomOpened(RoomName room);
 
-  /** A chat of {@code room} arrived ahead of a missing seq: call catchUp if the gap stays. */
+  /** A chat of {@code room} arrived ahead of a missing seq: call {@link ClusterEvents#fillGaps} soon. */
   void gapSeen(RoomName room);
 
   // ---- presence ----

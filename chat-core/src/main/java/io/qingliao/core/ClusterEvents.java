@@ -18,8 +18,17 @@ public interface ClusterEvents {
   /** A direct message for this node's sessions holding {@code dm.to()}. */
   void dm(ServerEvent.DirectMessage dm);
 
-  /** Reads what the hub has not delivered yet of {@code room} from the history and delivers it. */
+  /**
+   * Reads what the hub has not delivered yet of {@code room} (up to the room's latest seq) from
+   * the history and delivers it: after the event stream was interrupted, or for a new room.
+   */
   void catchUp(RoomName room);
+
+  /**
+   * Reads the seqs still missing below the chats that arrived ahead of them, and delivers them;
+   * does nothing (and asks the broker nothing) when no chat is waiting.
+   */
+  void fillGaps(RoomName room);
 
   /** The rooms this node keeps state for (to catch up after an interruption). */
   List<RoomName> rooms();

@@ -174,24 +174,29 @@ class HubClusterTest {
   }
 
   @Test
-  void aHoleIsFilledFromTheHistoryOnCatchUp() {
+  void holesAreFilledFromTheHistoryAndCatchUpReadsToTheLatest() {
     TestClient bob = TestClient.joined(hub, "bob", "r");
     ChatMessage first = broker.remote("carol", "a");
     ChatMessage second = broker.remote("carol", "b");
     ChatMessage third = broker.remote("carol", "c");
     broker.events.chat(third);
     bob.assertExhausted();
-    broker.events.catchUp(ROOM);
+    broker.events.fillGaps(ROOM);
     assertThat(bob.next(ServerEvent.ChatEvent.class).message()).isEqualTo(first);
     assertThat(bob.next(ServerEvent.ChatEvent.class).message()).isEqualTo(second);
     assertThat(bob.next(ServerEvent.ChatEvent.class).message()).isEqualTo(third);
     broker.events.chat(second);
     bob.assertExhausted();
+    ChatMessage fourth = broker.remote("carol", "d");
+    broker.events.fillGaps(ROOM);
+    bob.assertExhausted();
+    broker.events.catchUp(ROOM);
+    assertThat(bob.next(ServerEvent.ChatEvent.class).message()).isEqualTo(fourth);
 
     TestClient late = TestClient.open(hub, new ConnectRequest("dave", "r", "1", OutputFormat.JSON, null));
     late.next(ServerEvent.Welcome.class);
     ServerEvent.Joined joined = late.next(ServerEvent.Joined.class);
-    assertThat(joined.history()).containsExactly(second, third);
+    assertThat(joined.history()).containsExactly(second, third, fourth);
     assertThat(joined.members()).containsExactly("remote-member", "dave");
   }
 

@@ -24,13 +24,16 @@ import okhttp3.WebSocketListener;
  * Prints deliveries per second, delivery latency percentiles (send to receipt, same clock) and
  * Redis commands per chat (from INFO, before and after).
  *
+ * <p>NODES 0 runs one embedded node (memory store) through the same clients, for comparison.
+ *
  * <p>{@code java ... io.qingliao.server.RedisEngineBenchmark NODES [MESSAGES_PER_SENDER] [RECEIVERS_PER_NODE] [WINDOW] [REDIS_PORT]}
  */
 public final class RedisEngineBenchmark {
   private static final Pattern SENT = Pattern.compile("\"text\":\"t(\\d+)\"");
 
   public static void main(String[] args) throws Exception {
-    int nodeCount = Integer.parseInt(args[0]);
+    boolean embedded = Integer.parseInt(args[0]) == 0; // 0 = one embedded node (memory store), for comparison
+    int nodeCount = Math.max(1, Integer.parseInt(args[0]));
     int perSender = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
     int receiversPerNode = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     int window = args.length > 3 ? Integer.parseInt(args[3]) : 32;
@@ -40,8 +43,9 @@ public final class RedisEngineBenchmark {
 
     List<ChatServer> nodes = new ArrayList<>();
     for (int i = 0; i < nodeCount; i++) {
-      nodes.add(ChatServer.builder().host("127.0.0.1").wsPort(0).httpPort(-1).rateLimit(1_000_000)
-          .slowConsumerBytes(64L << 20).cluster(RedisClusterBroker.connect(settings)).build().start());
+      ChatServer.Builder node = ChatServer.builder().host("127.0.0.1").wsPort(0).httpPort(-1).rateLimit(1_000_000)
+          .slowConsumerBytes(64L << 20);
+      nodes.add((embedded ? node.memoryStore() : node.cluster(RedisClusterBroker.connect(settings))).build().start());
     }
     OkHttpClient http = new OkHttpClient.Builder().build();
     int receivers = receiversPerNode * nodeCount;
@@ -111,7 +115,7 @@ public final class RedisEngineBenchmark {
     int n = Math.min(latencyCount.get(), latencies.length);
     long[] sorted = Arrays.copyOf(latencies, n);
     Arrays.sort(sorted);
-    System.out.printf("nodes=%d receivers=%d senders=%d messages=%d window=%d finished=%s%n", nodeCount, receivers,
+    System.out.printf("engine=%s nodes=%d receivers=%d senders=%d messages=%d window=%d finished=%s%n", embedded ? "embedded" : "redis", nodeCount, receivers,
         nodeCount, total, window, finished);
     System.out.printf("deliveries=%d in %.2f s: %.0f deliveries/s, %.0f chats/s%n", delivered.get(), seconds,
         delivered.get() / seconds, total / seconds);

@@ -123,7 +123,11 @@ class RedisRestartTest {
         .isEqualTo("kept 1");
 
     bob.send(Redis.chat("from B", "b1"));
+    assertThat(bob.awaitJson("ack").get("cid").getAsString()).isEqualTo("b1");
     JsonObject fromB = alice.awaitJson("chat");
+    while (!fromB.get("text").getAsString().equals("from B")) {
+      fromB = alice.awaitJson("chat"); // alice's own chats came first
+    }
     assertThat(fromB.get("seq").getAsLong()).as("node A's subscription is back").isEqualTo(5);
     bob.send("{\"type\":\"dm\",\"to\":\"alice\",\"text\":\"welcome back\",\"cid\":\"d\"}");
     assertThat(bob.awaitJson("ack").get("cid").getAsString()).isEqualTo("d");

@@ -266,6 +266,8 @@ final class SecurityTestSupport {
           if (m.matches()) {
             return m;
           }
+        } else if (!reader.isAlive()) {
+          break; // the process ended and everything it printed has been seen
         }
       }
       throw new AssertionError("no line matching " + pattern + " within " + seconds + " s; output: " + seen);
@@ -302,6 +304,7 @@ final class SecurityTestSupport {
     final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
     final BlockingQueue<Integer> closeCodes = new LinkedBlockingQueue<>();
     final BlockingQueue<Exception> errors = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     RecordingClient(URI uri, Map<String, String> headers) {
       super(uri, headers);
@@ -324,6 +327,7 @@ final class SecurityTestSupport {
     @Override
     public void onClose(int code, String reason, boolean remote) {
       closeCodes.add(code);
+      closed.countDown();
     }
 
     @Override
@@ -355,9 +359,17 @@ final class SecurityTestSupport {
       return code;
     }
 
-    /** Closes (if still open) and waits until the client's threads are done. */
+    /**
+     * Closes (if still open) and waits a bounded time for the close to finish; a peer that does
+     * not answer gets its TCP connection dropped. ({@code closeBlocking()} can wait forever for a
+     * client whose handshake never completed.)
+     */
     void shutdown() throws InterruptedException {
-      closeBlocking();
+      close();
+      if (!closed.await(5, TimeUnit.SECONDS)) {
+        closeConnection(1006, "test shutdown");
+        closed.await(5, TimeUnit.SECONDS);
+      }
     }
   }
 }

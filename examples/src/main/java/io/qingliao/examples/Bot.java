@@ -207,7 +207,11 @@ public final class Bot implements AutoCloseable {
       ChatClient.Builder builder = ChatClient.builder().url(url).nick(nick).room(rooms.get(0)).token(token);
       Bot bot = Bot.connect(builder, zone == null ? Clock.systemDefaultZone() : Clock.system(zone), System.out);
       for (String room : rooms.subList(1, rooms.size())) {
-        bot.client().join(room); // queued until the connection is open
+        bot.client().join(room).whenComplete((joined, failure) -> { // queued until the connection is open
+          if (failure != null) {
+            System.out.printf("cannot join %s: %s%n", room, failure.getMessage());
+          }
+        });
       }
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -39,6 +39,9 @@ import picocli.CommandLine.Option;
  * /dm NICK TEXT       a direct message                      /quit              leave (also end of input)
  * </pre>
  *
+ * <p>A line starting with {@code //} is said with one slash less, so {@code //time} asks a
+ * {@link Bot} the time.
+ *
  * <p>Chat lines look like {@code [lobby] alice: 你好}, direct messages like
  * {@code [私聊] bob: 在吗}; everything else the client or the server has to say (joins, leaves,
  * nick changes, connection trouble, errors) is a notice, on a line of its own that starts with
@@ -53,7 +56,7 @@ public final class Cli implements AutoCloseable {
   /** How many backlog messages a join shows. */
   static final int BACKLOG = 10;
   static final String HELP = "* commands: /join ROOM, /leave [ROOM], /nick NAME, /dm NICK TEXT, /who [ROOM], "
-      + "/history [N], /help, /quit; any other line is said in the current room";
+      + "/history [N], /help, /quit; any other line is said in the current room (//x says /x)";
 
   private final BufferedReader in;
   private final PrintStream out;
@@ -95,8 +98,9 @@ public final class Cli implements AutoCloseable {
     if (line.isEmpty()) {
       return true;
     }
-    if (!line.startsWith("/")) {
-      await(client.send(line)); // our own line comes back as a chat event, like everyone's
+    if (!line.startsWith("/") || line.startsWith("//")) {
+      // "//time" says "/time" (a command for a bot); our own line comes back as a chat event
+      await(client.send(line.startsWith("//") ? line.substring(1) : line));
       return true;
     }
     String[] words = line.split("\\s+", 3);
@@ -158,7 +162,7 @@ public final class Cli implements AutoCloseable {
         }
       }
       case "/history" -> history(first);
-      default -> notice("unknown command " + command + "; /help lists them");
+      default -> notice("unknown command " + command + "; /help lists them, /" + command + " says it in the room");
     }
     return true;
   }

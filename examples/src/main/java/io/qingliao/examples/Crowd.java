@@ -6,6 +6,7 @@ import io.qingliao.client.ChatRejectedException;
 import io.qingliao.core.ChatMessage;
 import io.qingliao.core.ServerEvent;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -112,7 +113,9 @@ public final class Crowd implements Callable<Integer> {
     Dispatcher dispatcher = new Dispatcher(sockets);
     dispatcher.setMaxRequests(users + 16); // each open WebSocket holds one running call
     dispatcher.setMaxRequestsPerHost(users + 16);
-    OkHttpClient http = new OkHttpClient.Builder().dispatcher(dispatcher).build();
+    // No read or write timeout, as ChatClient's own clients: its heartbeat finds a dead connection.
+    OkHttpClient http = new OkHttpClient.Builder().dispatcher(dispatcher)
+        .readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
     ScheduledExecutorService timer = new ScheduledThreadPoolExecutor(2, named("crowd-timer-"));
     List<ChatClient> clients = new ArrayList<>(users);
     try {
@@ -257,8 +260,10 @@ public final class Crowd implements Callable<Integer> {
     void show(CrowdStats stats, String phase) {
       lastShown = System.nanoTime();
       long sent = stats.sent();
-      String counts = String.format(Locale.ROOT, "%5.1f s  %-8s sent %d/%d  acked %d  delivered %d/%d",
-          (lastShown - start) / 1e9, phase, sent, planned, stats.answered(), stats.delivered(), stats.expected());
+      long failed = stats.failed();
+      String counts = String.format(Locale.ROOT, "%5.1f s  %-8s sent %d/%d  acked %d%s  delivered %d/%d",
+          (lastShown - start) / 1e9, phase, sent, planned, stats.acked(), failed > 0 ? "  failed " + failed : "",
+          stats.delivered(), stats.expected());
       if (terminal) {
         int width = 24;
         int filled = (int) (width * sent / Math.max(1, planned));

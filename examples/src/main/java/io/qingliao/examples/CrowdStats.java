@@ -138,6 +138,14 @@ final class CrowdStats {
     return rooms.stream().mapToLong(Room::answered).sum();
   }
 
+  long acked() {
+    return rooms.stream().mapToLong(r -> r.acked.sum()).sum();
+  }
+
+  long failed() {
+    return answered() - acked();
+  }
+
   long delivered() {
     return rooms.stream().mapToLong(r -> r.delivered.sum()).sum();
   }

@@ -13,6 +13,7 @@ import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
+import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.server.WebSocketServer;
@@ -59,6 +61,8 @@ import picocli.CommandLine.Option;
 public final class Hello extends WebSocketServer implements AutoCloseable {
   /** The greeting of the original demo. */
   public static final String GREETING = "嗨嗨";
+  /** Larger frames close the connection with 1009, as in the full server. */
+  static final int MAX_FRAME_BYTES = 65_536;
 
   private final Hub hub = Hub.builder().build(); // in-memory history, default limits
   private final PrintStream log;
@@ -66,7 +70,8 @@ public final class Hello extends WebSocketServer implements AutoCloseable {
 
   /** A server on {@code address} that logs to {@code log}; call {@link #startAndWait()}. */
   public Hello(InetSocketAddress address, PrintStream log) {
-    super(address);
+    // Draft_6455 with a size limit: without one, a client could make us buffer a frame of any size.
+    super(address, List.of(new Draft_6455(List.of(), MAX_FRAME_BYTES)));
     this.log = log;
     setReuseAddr(true);
     setTcpNoDelay(true);

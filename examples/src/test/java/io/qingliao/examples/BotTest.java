@@ -54,7 +54,9 @@ class BotTest {
   void welcomesAnswersCommandsAndKeepsWorkingAcrossAServerRestart() {
     server = server(0);
     int port = server.wsPort();
-    bot = Bot.connect(client(port, "bot"), CLOCK, new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+    // The bot redials slowly, so that alice is back and talking before it is.
+    bot = Bot.connect(client(port, "bot").reconnectBackoff(Duration.ofSeconds(4), Duration.ofSeconds(4)), CLOCK,
+        new PrintStream(logBytes, true, StandardCharsets.UTF_8));
     awaitMembers(server, "bot");
 
     alice = client(port, "alice").connect();
@@ -74,8 +76,11 @@ class BotTest {
 
     server.close(); // clients see 1001 and start dialing again
     server = server(port); // same port, same SQLite store
-    awaitMembers(server, "bot", "alice");
+    awaitMembers(server, "alice");
+    alice.send("/echo 你不在的时候").join();
+    assertThat(server.hub().members(RoomName.LOBBY)).as("the bot is still away").doesNotContain("bot");
 
+    awaitChat(alice, "bot", "你不在的时候"); // replayed to the bot when it resumed the room
     alice.send("/echo 回来了");
     awaitChat(alice, "bot", "回来了");
     carol = client(port, "carol").connect();
@@ -84,12 +89,13 @@ class BotTest {
     List<String> botLines = alice.events().events(ServerEvent.ChatEvent.class).stream()
         .filter(e -> e.message().from().equals("bot")).map(e -> e.message().text()).toList();
     assertThat(botLines).containsOnlyOnce("欢迎 alice!"); // a reconnect is not a new arrival
+    assertThat(botLines).containsOnlyOnce("你不在的时候");
     assertThat(botLines).doesNotContain("just chatting");
     assertThat(logBytes.toString(StandardCharsets.UTF_8)).contains("connected to").contains("connection lost");
   }
 
   @Test
-  void answersCommandsWithoutTheNetwork() {
+  void composesAnswersFromTheCommandText() {
     server = server(0);
     bot = Bot.connect(client(server.wsPort(), "bot"), CLOCK, new PrintStream(logBytes, true, StandardCharsets.UTF_8));
     assertThat(bot.answer("hello /time")).isNull();

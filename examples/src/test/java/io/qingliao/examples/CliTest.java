@@ -110,7 +110,11 @@ class CliTest {
     type("还有人吗");
     awaitLineStartingWith("* error: chat rejected: not_member: ");
     type("/frobnicate");
-    awaitLine("* unknown command /frobnicate; /help lists them");
+    awaitLine("* unknown command /frobnicate; /help lists them, //frobnicate says it in the room");
+    type("/join lobby");
+    awaitLine("* joined [lobby], 2 online: bob, 小爱");
+    type("//echo 斜杠");
+    awaitLine("[lobby] 小爱: /echo 斜杠");
 
     type("/quit");
     assertThat(exit.get(15, TimeUnit.SECONDS)).isZero();
@@ -119,7 +123,7 @@ class CliTest {
       assertThat(line).matches(l -> l.startsWith("* ") || l.startsWith("[") || l.startsWith("  #"), "kind of line");
     }
     assertThat(bob.events().events(ServerEvent.ChatEvent.class)).extracting(e -> e.message().text())
-        .containsExactly("大家好", "hi alice").doesNotContain("在二号房", "还有人吗");
+        .containsExactly("大家好", "hi alice", "/echo 斜杠").doesNotContain("在二号房", "还有人吗");
   }
 
   @Test

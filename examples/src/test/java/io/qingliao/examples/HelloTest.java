@@ -90,6 +90,16 @@ class HelloTest {
   }
 
   @Test
+  void anOversizedFrameClosesTheConnectionWith1009() throws Exception {
+    try (TextWsClient big = TextWsClient.connect("ws://127.0.0.1:" + server.port() + "/?nick=big")) {
+      assertThat(big.next()).isEqualTo("嗨嗨");
+      big.send("x".repeat(Hello.MAX_FRAME_BYTES + 1));
+      assertThat(big.awaitCloseCode()).isEqualTo(1009);
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> server.hub().members(RoomName.LOBBY).isEmpty());
+  }
+
+  @Test
   void queryValuesArePercentDecodedAndBrokenEscapesKept() {
     assertThat(Hello.query("/chat?nick=%E5%B0%8F%E6%98%8E&room=a+b&nick=second&x=%zz"))
         .containsEntry("nick", "小明")

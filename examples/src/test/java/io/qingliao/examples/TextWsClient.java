@@ -2,6 +2,7 @@ package io.qingliao.examples;
 
 import java.net.URI;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -13,6 +14,7 @@ final class TextWsClient implements AutoCloseable {
   private static final long WAIT_SECONDS = 10;
 
   private final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+  private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
   private final WebSocketClient socket;
 
   private TextWsClient(URI uri) {
@@ -26,7 +28,9 @@ final class TextWsClient implements AutoCloseable {
       }
 
       @Override
-      public void onClose(int code, String reason, boolean remote) {}
+      public void onClose(int code, String reason, boolean remote) {
+        closeCode.complete(code);
+      }
 
       @Override
       public void onError(Exception e) {}
@@ -75,6 +79,11 @@ final class TextWsClient implements AutoCloseable {
       }
       seen.append(frame).append(" | ");
     }
+  }
+
+  /** The close code the connection ended with, waiting for it. */
+  int awaitCloseCode() throws Exception {
+    return closeCode.get(WAIT_SECONDS, TimeUnit.SECONDS);
   }
 
   @Override

@@ -128,7 +128,8 @@ final class ConnsLoad {
     String line;
     while ((line = in.readLine()) != null && System.currentTimeMillis() < stopAt) {
       if (line.startsWith("open ")) {
-        h.open(Integer.parseInt(line.substring(5).trim()), a.integer("max-pending", 32), 120_000);
+        h.open(Integer.parseInt(line.substring(5).trim()), a.integer("max-pending", 32),
+            Math.min(a.integer("stage-timeout", 300), 900) * 1000L);
         out.println("ready " + h.ready() + " failed " + h.failed() + " frames " + h.frames());
       } else if (line.equals("status")) {
         out.println("ready " + h.ready() + " failed " + h.failed() + " frames " + h.frames());
@@ -151,6 +152,8 @@ final class ConnsLoad {
     }
     int procs = a.integer("procs", 2);
     int maxPending = a.integer("max-pending", 32);
+    long stageTimeoutMs = Math.min(a.integer("stage-timeout", 300), 900) * 1000L;
+    int holdSeconds = Math.min(a.integer("hold", 0), 600);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("scenario", "conns");
     r.put("target", target.kind());
@@ -172,6 +175,7 @@ final class ConnsLoad {
           "-cp", System.getProperty("java.class.path"), LoadMain.class.getName(), "conns-worker",
           "--target=" + target.kind(), "--url=" + a.string("url", "ws://127.0.0.1:8000/"),
           "--rooms=" + rooms, "--id-offset=1000000", "--max-pending=" + maxPending,
+          "--stage-timeout=" + stageTimeoutMs / 1000,
           "--source-addrs=" + a.string("worker-source-addrs", "127.0.0.2")));
       child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       childOut = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
@@ -190,7 +194,7 @@ final class ConnsLoad {
         if (child != null && childMore > 0) {
           childIn.println("open " + childMore);
         }
-        mine.open(mineMore, maxPending, 180_000);
+        mine.open(mineMore, maxPending, stageTimeoutMs);
         String childStatus = "";
         int childReady = 0;
         long childFailed = 0;
@@ -228,6 +232,10 @@ final class ConnsLoad {
             row.get("marginalBytesPerConnection"), mine.failed() > 0 ? " (last failure: " + mine.lastFailure() + ")" : "");
         previousRss = rss;
         previousConns = open;
+      }
+      if (holdSeconds > 0) {
+        System.out.println("[conns] holding the connections for " + holdSeconds + " s (--hold)");
+        Thread.sleep(holdSeconds * 1000L);
       }
     } finally {
       if (child != null) {

@@ -20,7 +20,7 @@ import java.util.Set;
  *   --url=ws://127.0.0.1:8000/  --server-pid=PID (CPU and RSS from /proc)  --out=result.json
  *   --rooms --users-per-room --senders --rate (msg/s total; 0 = window mode) --window
  *   --warmup --duration --drain (seconds) --io-threads --max-messages --source-addrs=127.0.0.1,...
- *   conns: --stages=10000,19000 --procs=2 --rooms=100
+ *   conns: --stages=10000,19000 --procs=2 --rooms=100 --stage-timeout=300 --hold=0 (seconds to keep them open)
  * </pre>
  * Every phase has a time bound; the run stops by itself.
  */
@@ -28,7 +28,7 @@ public final class LoadMain {
   private static final Set<String> OPTIONS = Set.of("target", "url", "server-pid", "out", "rooms", "users-per-room",
       "senders", "rate", "window", "warmup", "duration", "drain", "io-threads", "max-messages", "max-pending",
       "connect-timeout", "source-addrs", "stages", "procs", "id-offset", "max-seconds", "worker-source-addrs",
-      "server-flags", "note");
+      "server-flags", "note", "stage-timeout", "hold");
 
   private LoadMain() {}
 

@@ -73,6 +73,7 @@ final class Report {
     num(t, "server CPU (cores busy)", n, q, "serverCpuCores", "%.2f");
     num(t, "**deliveries per server CPU-second**", n, q, "deliveriesPerServerCpuSecond", "%,.0f");
     num(t, "server CPU ms per 1,000 messages", n, q, "serverCpuMsPer1000Messages", "%,.1f");
+    num(t, "server CPU ms per 1,000 deliveries", n, q, "serverCpuMsPer1000Deliveries", "%,.2f");
     num(t, "server RSS after (MiB)", n, q, "serverRssKibAfter", "%.0f", 1 / 1024.0);
     row(t, "load generator CPU (cores), busiest I/O thread",
         harness(n), harness(q), "");
@@ -149,8 +150,8 @@ final class Report {
     double logBottom = -1; // 0.1 ms
     int x0 = 60;
     int y0 = 250;
-    int ph = 190;
-    s.append(text(x0 + 150, 48, "latency (ms, log scale)", "middle", 13, "bold"));
+    int ph = 180;
+    s.append(text(x0 + 150, 42, "latency (ms, log scale; lower is better)", "middle", 13, "bold"));
     for (double e = logBottom; e <= logTop; e++) {
       int y = (int) (y0 - (e - logBottom) / (logTop - logBottom) * ph);
       s.append(String.format(Locale.ROOT, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='#ddd'/>", x0, y, x0 + 310, y));
@@ -164,7 +165,7 @@ final class Report {
     }
     // right: throughput and efficiency, linear, each pair scaled to its larger value
     int x1 = 430;
-    s.append(text(x1 + 150, 48, "throughput (higher is better)", "middle", 13, "bold"));
+    s.append(text(x1 + 150, 42, "throughput (higher is better)", "middle", 13, "bold"));
     String[][] right = {{"deliveriesPerSecond", "deliveries/s"}, {"deliveriesPerServerCpuSecond", "deliveries per CPU-s"}};
     for (int i = 0; i < right.length; i++) {
       double a = d(n, right[i][0]);
@@ -182,7 +183,7 @@ final class Report {
   private static String connsSvg(JsonObject n, JsonObject q) {
     int w = 560;
     int h = 300;
-    StringBuilder s = svgStart(w, h, "conns: server RSS per idle connection (bytes, lower is better)");
+    StringBuilder s = svgStart(w, h, "conns: server RSS per idle connection over the idle process (bytes; lower is better)");
     JsonArray ns = n.getAsJsonArray("stages");
     JsonArray qs = q.getAsJsonArray("stages");
     double m = 1;
@@ -194,8 +195,8 @@ final class Report {
       JsonObject a = ns.get(i).getAsJsonObject();
       JsonObject b = qs.get(i).getAsJsonObject();
       int gx = 90 + i * 200;
-      bar(s, gx, 250, 190, d(a, "bytesPerConnection") / m, NODE_COLOR, compact(d(a, "bytesPerConnection")));
-      bar(s, gx + 30, 250, 190, d(b, "bytesPerConnection") / m, Q_COLOR, compact(d(b, "bytesPerConnection")));
+      bar(s, gx, 250, 180, d(a, "bytesPerConnection") / m, NODE_COLOR, bytes(a.get("bytesPerConnection")));
+      bar(s, gx + 30, 250, 180, d(b, "bytesPerConnection") / m, Q_COLOR, bytes(b.get("bytesPerConnection")));
       s.append(text(gx + 28, 266, String.format(Locale.ROOT, "%,d conns", a.get("target").getAsInt()), "middle", 12, "normal"));
     }
     legend(s, w);

@@ -170,6 +170,16 @@ final class ClusterDelivery implements ClusterEvents {
 
   @Override
   public void catchUp(RoomName name) {
+    readBack(name, true);
+  }
+
+  @Override
+  public void fillGaps(RoomName name) {
+    readBack(name, false);
+  }
+
+  /** Reads missing chats from the history: up to the latest seq, or up to the last one ahead. */
+  private void readBack(RoomName name, boolean toLatest) {
     Room room = hub.existingRoom(name);
     if (room == null) {
       return;
@@ -177,7 +187,10 @@ final class ClusterDelivery implements ClusterEvents {
     hub.lockDelivery(room);
     try {
       RoomState state = room.clusterState();
-      long target = hub.store().latestSeq(name);
+      if (!toLatest && state.ahead.isEmpty()) {
+        return;
+      }
+      long target = toLatest ? hub.store().latestSeq(name) : 0;
       if (!state.ahead.isEmpty()) {
         target = Math.max(target, state.ahead.lastKey());
       }

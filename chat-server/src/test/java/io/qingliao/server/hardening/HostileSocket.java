@@ -59,6 +59,15 @@ final class HostileSocket implements Closeable {
     return new HostileSocket(socket);
   }
 
+  /** A TCP connection with a small receive buffer, for a client that will never read. */
+  static HostileSocket tcpWithReceiveBuffer(int port, int bytes) throws IOException {
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(bytes);
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    socket.setSoTimeout(5_000);
+    return new HostileSocket(socket);
+  }
+
   /** A completed WebSocket handshake on {@code pathAndQuery}; fails unless the answer is 101. */
   static HostileSocket upgraded(int port, String pathAndQuery) throws IOException {
     HostileSocket s = tcp(port);

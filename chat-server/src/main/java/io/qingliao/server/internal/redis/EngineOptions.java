@@ -1,21 +1,18 @@
 package io.qingliao.server.internal.redis;
 
 import java.time.Duration;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The engine options of the command line, as a picocli mixin: {@code --engine embedded|redis}
+ * The engine options of the command line, a picocli mixin added by {@code Main}: {@code --engine embedded|redis}
  * and the Redis engine's settings. Each falls back to its {@code QINGLIAO_*} variable like the
  * other options ({@code --redis-url} ↔ {@code QINGLIAO_REDIS_URL}).
  */
 public final class EngineOptions {
   /** How nodes fan out and keep history. */
   public enum Engine { embedded, redis }
-
-  @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
   @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "embedded",
       description = "embedded: one node, in-process fan-out, history in --store; redis: one node of a "
@@ -25,7 +22,7 @@ public final class EngineOptions {
 
   @Option(names = "--redis-url", paramLabel = "URL", defaultValue = "redis://127.0.0.1:6379",
       description = "Redis of the redis engine, redis://[:PASSWORD@]HOST:PORT[/DB] or rediss:// "
-          + "(default: ${DEFAULT-VALUE}; env QINGLIAO_REDIS_URL).")
+          + "(default: redis://127.0.0.1:6379; env QINGLIAO_REDIS_URL, which keeps a password out of ps).")
   String redisUrl;
 
   @Option(names = "--redis-prefix", paramLabel = "PREFIX", defaultValue = "qingliao",
@@ -42,8 +39,11 @@ public final class EngineOptions {
           + "(default: ${DEFAULT-VALUE}; env QINGLIAO_PRESENCE_TTL).")
   int presenceTtlSeconds;
 
-  /** The Redis settings when {@code --engine redis}, else null; a bad value is a usage error. */
-  public RedisSettings redisSettings() {
+  /**
+   * The Redis settings when {@code --engine redis}, else null; a bad value is a usage error
+   * ({@link ParameterException} for {@code cmd}).
+   */
+  public RedisSettings redisSettings(CommandLine cmd) {
     if (engine != Engine.redis) {
       return null;
     }
@@ -51,7 +51,7 @@ public final class EngineOptions {
       return RedisSettings.defaults(redisUrl).withKeyPrefix(redisPrefix).withHistoryLength(redisHistory)
           .withPresenceTtl(Duration.ofSeconds(presenceTtlSeconds));
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      throw new ParameterException(cmd, e.getMessage());
     }
   }
 }

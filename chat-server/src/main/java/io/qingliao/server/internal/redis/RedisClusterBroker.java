@@ -42,6 +42,7 @@ public final class RedisClusterBroker implements ClusterBroker {
   private final String nodeId;
   private final NodePresence presence = new NodePresence();
   private final Set<RoomName> catchUpScheduled = ConcurrentHashMap.newKeySet();
+  private final Set<RoomName> gapFillScheduled = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RedisConnections redis;
   private final RedisHistory history;
@@ -122,44 +123,50 @@ public final class RedisClusterBroker implements ClusterBroker {
 
   @Override
   public void roomOpened(RoomName room) {
-    scheduleCatchUp(room);
+    schedule(room, true);
   }
 
   @Override
   public void gapSeen(RoomName room) {
-    scheduleCatchUp(room);
+    schedule(room, false);
   }
 
-  private void scheduleCatchUp(RoomName room) {
-    if (!catchUpScheduled.add(room)) {
+  /** Reads back {@code room}'s missing chats after {@code gapDelay}, once per room at a time. */
+  private void schedule(RoomName room, boolean toLatest) {
+    Set<RoomName> scheduled = toLatest ? catchUpScheduled : gapFillScheduled;
+    if (!scheduled.add(room)) {
       return;
     }
     try {
       redis.events.schedule(() -> {
-        catchUpScheduled.remove(room);
-        catchUp(room);
+        scheduled.remove(room);
+        readBack(room, toLatest);
       }, settings.gapDelay().toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      catchUpScheduled.remove(room);
+      scheduled.remove(room);
     }
   }
 
-  private void catchUp(RoomName room) {
+  private void readBack(RoomName room, boolean toLatest) {
     ClusterEvents hub = events;
     if (hub == null) {
       return;
     }
     try {
-      hub.catchUp(room);
+      if (toLatest) {
+        hub.catchUp(room);
+      } else {
+        hub.fillGaps(room);
+      }
     } catch (RuntimeException e) {
-      log.debug("catching up {} failed; retried when Redis is back", room, e);
+      log.debug("reading back {} failed; retried when Redis is back", room, e);
     }
   }
 
   private void catchUpAll() {
     ClusterEvents hub = events;
     if (hub != null) {
-      hub.rooms().forEach(this::catchUp);
+      hub.rooms().forEach(room -> readBack(room, true));
     }
   }
 

@@ -157,6 +157,9 @@ public final class WebSocketFrontend extends WebSocketServer {
       WebSocket conn, Draft draft, ClientHandshake handshake) throws InvalidDataException {
     ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(conn, draft, handshake);
     WsTransport transport = conn.getAttachment();
+    if (!isWebSocketUpgrade(handshake)) {
+      throw refuse(transport, 400, "Bad Request", "bad_handshake", "bad_request", "not a WebSocket handshake");
+    }
     HandshakeRequest request = HandshakeRequest.parse(
         transport.requestTarget(handshake.getResourceDescriptor()), handshake::getFieldValue);
     if (!settings.originAllowed(request.origin())) {
@@ -306,6 +309,27 @@ public final class WebSocketFrontend extends WebSocketServer {
     log.debug("refused handshake from {}: {} {}", transport.connection().getRemoteSocketAddress(), status, message);
     transport.refuse(status, statusText, code, message);
     return new InvalidDataException(CloseFrame.POLICY_VALIDATION, message);
+  }
+
+  /**
+   * RFC 6455 section 4.2.1, which the library checks only in part: {@code Upgrade: websocket},
+   * {@code Connection} naming {@code Upgrade}, and one key of 16 bytes in base64 (a repeated
+   * header arrives joined with a comma, and fails this).
+   */
+  private static boolean isWebSocketUpgrade(ClientHandshake handshake) {
+    String upgrade = handshake.getFieldValue("Upgrade").trim();
+    boolean connectionUpgrade = false;
+    for (String token : handshake.getFieldValue("Connection").split(",")) {
+      connectionUpgrade |= token.trim().equalsIgnoreCase("upgrade");
+    }
+    String key = handshake.getFieldValue("Sec-WebSocket-Key").trim();
+    boolean keyOk;
+    try {
+      keyOk = java.util.Base64.getDecoder().decode(key).length == 16;
+    } catch (IllegalArgumentException e) {
+      keyOk = false;
+    }
+    return upgrade.equalsIgnoreCase("websocket") && connectionUpgrade && keyOk;
   }
 
   private Identity authenticate(String token) {

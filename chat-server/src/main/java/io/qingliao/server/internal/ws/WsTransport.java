@@ -189,7 +189,13 @@ final class WsTransport implements SessionTransport {
   void sweep(long now, long idleNanos) {
     long deadline = closeDeadline;
     if (closing.get()) {
-      if (deadline != 0 && now - deadline > 0 && !conn.isClosed()) {
+      if (conn.isClosed()) {
+        return;
+      }
+      if (deadline != 0 && now - deadline > 0) {
+        conn.closeConnection(closeCode, closeReason);
+      } else if (!conn.isOpen() && conn.isFlushAndClose() && conn.outQueue.isEmpty()) {
+        // A refused handshake (403, 503) whose answer is written: nothing more to wait for.
         conn.closeConnection(closeCode, closeReason);
       }
       return;
