@@ -162,9 +162,13 @@ final class CrowdStats {
     return rooms.stream().mapToLong(r -> r.duplicated.sum()).sum();
   }
 
-  /** Every message answered and every copy delivered: waiting longer changes nothing. */
+  /**
+   * Every message answered, and every copy delivered except those of refused messages (which
+   * never will be): waiting longer changes nothing.
+   */
   boolean settled() {
-    return answered() == sent() && delivered() >= expected();
+    return answered() == sent()
+        && rooms.stream().allMatch(r -> r.delivered.sum() >= (r.sent.sum() - r.rejected.sum()) * r.members);
   }
 
   /** The final table: one row per room (up to {@code maxRoomRows}), then the total. */

@@ -56,7 +56,7 @@ class CrowdTest {
     server = server(draft -> draft.text().endsWith("3") ? FilterResult.reject("dropped by the test")
         : FilterResult.accept(draft));
 
-    int exit = crowd(true, "--users", "6", "--rooms", "2", "--duration", "2", "--rate", "10", "--drain", "2");
+    int exit = crowd(true, "--users", "6", "--rooms", "2", "--duration", "2", "--rate", "10");
 
     String printed = printed();
     assertThat(exit).as(printed).isEqualTo(1);
