@@ -29,8 +29,10 @@ NODE_PORT=${NODE_PORT:-18000}
 QINGLIAO_PORT=${QINGLIAO_PORT:-18001}
 # Qingliao's JVM: small thread stacks (Java-WebSocket has a few threads, not one per connection),
 # the serial collector (no concurrent GC threads competing for 2 cores, lowest footprint), a
-# bounded heap. See docs/benchmarks.md for how these were chosen.
-QINGLIAO_JAVA_OPTS=${QINGLIAO_JAVA_OPTS:--Xss256k -XX:+UseSerialGC -Xms64m -Xmx1g}
+# small young generation (its pages are touched over and over: resident memory), a bounded
+# heap; and glibc's malloc held to 2 arenas. See docs/benchmarks.md for how these were chosen.
+QINGLIAO_JAVA_OPTS=${QINGLIAO_JAVA_OPTS:--Xss256k -XX:+UseSerialGC -Xms32m -Xmn8m -Xmx1g}
+QINGLIAO_MALLOC_ARENA_MAX=${QINGLIAO_MALLOC_ARENA_MAX:-2}
 LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:--Xss256k -XX:+UseSerialGC -Xms1g -Xmx1g -Xmn512m}
 LOAD_NICE=${LOAD_NICE:-0}
 NICE=(nice -n "$LOAD_NICE")
@@ -128,12 +130,12 @@ for sc in "${scenarios[@]}"; do
   # -- Qingliao
   rm -rf "$WORK/data"; mkdir -p "$WORK/data"
   # shellcheck disable=SC2086
-  "${NICE[@]}" java $QINGLIAO_JAVA_OPTS -jar "$SERVER_JAR" --host=127.0.0.1 --ws-port="$QINGLIAO_PORT" --http-port=0 \
+  MALLOC_ARENA_MAX=$QINGLIAO_MALLOC_ARENA_MAX "${NICE[@]}" java $QINGLIAO_JAVA_OPTS -jar "$SERVER_JAR" --host=127.0.0.1 --ws-port="$QINGLIAO_PORT" --http-port=0 \
     --store=sqlite --data-dir="$WORK/data" --max-connections=20000 "${q_opts[@]}" > "$WORK/qingliao.log" 2>&1 &
   server_pid=$!
   wait_for_port "$QINGLIAO_PORT" "$server_pid"
   load "$sc" qingliao "$QINGLIAO_PORT" "$server_pid" "$OUT/$sc-qingliao.json" \
-    "$QINGLIAO_JAVA_OPTS --store=sqlite ${q_opts[*]}" "$note" "${extra[@]}"
+    "MALLOC_ARENA_MAX=$QINGLIAO_MALLOC_ARENA_MAX java $QINGLIAO_JAVA_OPTS -jar qingliao-server.jar --store=sqlite ${q_opts[*]}" "$note" "${extra[@]}"
   stop_server
   sleep 2
 

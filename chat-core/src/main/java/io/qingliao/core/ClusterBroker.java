@@ -57,8 +57,11 @@ public interface ClusterBroker {
   /** Adds a session of this node to {@code room}; returns the room's members on all nodes, in join order. */
   List<String> join(RoomName room, String sessionId, String nick);
 
-  /** Removes a session of this node from {@code room}; returns the number of members left on all nodes. */
-  int leave(RoomName room, String sessionId);
+  /**
+   * Removes a session of this node from {@code room} without blocking; completes (off the
+   * caller's thread, or at once when it fails) with the number of members left on all nodes.
+   */
+  CompletableFuture<Integer> leave(RoomName room, String sessionId);
 
   /** A session of this node now shows {@code nick} in every room it is in. */
   void renamed(String sessionId, String nick);

@@ -93,9 +93,9 @@ class HubClusterTest {
     }
 
     @Override
-    public int leave(RoomName room, String sessionId) {
+    public CompletableFuture<Integer> leave(RoomName room, String sessionId) {
       check();
-      return 1;
+      return CompletableFuture.completedFuture(1);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.qingliao.server;
 
+import io.qingliao.core.ClusterBroker;
 import io.qingliao.core.Hub;
 import io.qingliao.core.HubConfig;
 import io.qingliao.core.HubListener;
@@ -60,6 +61,9 @@ public final class ChatServer implements AutoCloseable {
         .filter(options.filter)
         .listener(metrics);
     options.listeners.forEach(hubBuilder::listener);
+    if (options.cluster != null) {
+      hubBuilder.cluster(options.cluster);
+    }
     this.hub = hubBuilder.build();
     hubRef.set(hub);
     this.websocket = new WebSocketFrontend(
@@ -169,6 +173,7 @@ public final class ChatServer implements AutoCloseable {
     private HubConfig hubConfig = HubConfig.defaults();
     private MessageFilter filter = MessageFilter.ACCEPT_ALL;
     private final List<HubListener> listeners = new ArrayList<>();
+    private ClusterBroker cluster;
 
     private Builder() {}
 
@@ -194,6 +199,16 @@ public final class ChatServer implements AutoCloseable {
     public Builder store(MessageStore store) {
       Objects.requireNonNull(store, "store");
       this.storeFactory = () -> store;
+      return this;
+    }
+
+    /**
+     * Makes this server one node of a cluster: the broker (e.g. the Redis engine) sequences,
+     * stores and fans out across nodes, and its store replaces any store set here.
+     */
+    public Builder cluster(ClusterBroker broker) {
+      this.cluster = Objects.requireNonNull(broker, "broker");
+      this.storeFactory = broker::store;
       return this;
     }
 

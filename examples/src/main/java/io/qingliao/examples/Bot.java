@@ -19,7 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * A scripted bot on {@link ChatClient}: it welcomes whoever joins its rooms ({@code 欢迎 alice!})
@@ -186,25 +189,33 @@ public final class Bot implements AutoCloseable {
   @Command(name = "bot", mixinStandardHelpOptions = true,
       description = "A 轻聊 bot: welcomes joiners and answers /time, /who, /echo <text> and /help.")
   static final class Options implements Callable<Integer> {
-    @Option(names = "--url", defaultValue = "ws://localhost:8000", description = "Server (default: ${DEFAULT-VALUE}).")
+    @Spec CommandSpec spec;
+
+    @Option(names = "--url", paramLabel = "URL", defaultValue = "ws://localhost:8000", description = "Server (default: ${DEFAULT-VALUE}).")
     String url;
 
-    @Option(names = "--nick", defaultValue = "小助手", description = "The bot's nick (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--nick", paramLabel = "NICK", defaultValue = "小助手", description = "The bot's nick (default: ${DEFAULT-VALUE}).")
     String nick;
 
-    @Option(names = "--room", defaultValue = "lobby", split = ",",
+    @Option(names = "--room", paramLabel = "ROOM", defaultValue = "lobby", split = ",",
         description = "Rooms to sit in, comma-separated or repeated (default: ${DEFAULT-VALUE}).")
     List<String> rooms;
 
-    @Option(names = "--zone", description = "Time zone for /time (default: this machine's).")
+    @Option(names = "--zone", paramLabel = "ZONE", description = "Time zone for /time (default: this machine's).")
     ZoneId zone;
 
-    @Option(names = "--token", description = "Credential, when the server requires one.")
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Credential, when the server requires one.")
     String token;
 
     @Override
     public Integer call() throws InterruptedException {
-      ChatClient.Builder builder = ChatClient.builder().url(url).nick(nick).room(rooms.get(0)).token(token);
+      ChatClient.Builder builder;
+      try {
+        builder = ChatClient.builder().url(url).nick(nick).room(rooms.get(0)).token(token);
+        rooms.forEach(RoomName::new);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
       Bot bot = Bot.connect(builder, zone == null ? Clock.systemDefaultZone() : Clock.system(zone), System.out);
       for (String room : rooms.subList(1, rooms.size())) {
         bot.client().join(room).whenComplete((joined, failure) -> { // queued until the connection is open

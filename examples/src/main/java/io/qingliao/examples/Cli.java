@@ -26,7 +26,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * An interactive terminal chat on {@link ChatClient}. A line of text is said in the current room
@@ -282,21 +285,28 @@ public final class Cli implements AutoCloseable {
   @Command(name = "cli", mixinStandardHelpOptions = true,
       description = "An interactive 轻聊 chat in the terminal. Type /help once connected.")
   static final class Options implements Callable<Integer> {
-    @Option(names = "--url", defaultValue = "ws://localhost:8000", description = "Server (default: ${DEFAULT-VALUE}).")
+    @Spec CommandSpec spec;
+
+    @Option(names = "--url", paramLabel = "URL", defaultValue = "ws://localhost:8000", description = "Server (default: ${DEFAULT-VALUE}).")
     String url;
 
-    @Option(names = "--nick", description = "Nick to ask for (default: a guest-N from the server).")
+    @Option(names = "--nick", paramLabel = "NICK", description = "Nick to ask for (default: a guest-N from the server).")
     String nick;
 
-    @Option(names = "--room", defaultValue = "lobby", description = "Room to join first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--room", paramLabel = "ROOM", defaultValue = "lobby", description = "Room to join first (default: ${DEFAULT-VALUE}).")
     String room;
 
-    @Option(names = "--token", description = "Credential, when the server requires one.")
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Credential, when the server requires one.")
     String token;
 
     @Override
     public Integer call() throws IOException {
-      ChatClient.Builder builder = ChatClient.builder().url(url).nick(nick).room(room).token(token);
+      ChatClient.Builder builder;
+      try {
+        builder = ChatClient.builder().url(url).nick(nick).room(room).token(token);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
       PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
       return new Cli(builder, System.in, out).run();
     }

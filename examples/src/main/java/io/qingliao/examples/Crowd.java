@@ -59,28 +59,28 @@ public final class Crowd implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--url", defaultValue = "ws://localhost:8000", description = "Server (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--url", paramLabel = "URL", defaultValue = "ws://localhost:8000", description = "Server (default: ${DEFAULT-VALUE}).")
   String url;
 
-  @Option(names = {"-n", "--users"}, defaultValue = "20", description = "Simulated users, 1-" + MAX_USERS + " (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"-n", "--users"}, paramLabel = "N", defaultValue = "20", description = "Simulated users, 1-" + MAX_USERS + " (default: ${DEFAULT-VALUE}).")
   int users;
 
-  @Option(names = {"-m", "--rooms"}, defaultValue = "4", description = "Rooms, users spread evenly (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"-m", "--rooms"}, paramLabel = "M", defaultValue = "4", description = "Rooms, users spread evenly (default: ${DEFAULT-VALUE}).")
   int rooms;
 
-  @Option(names = {"-t", "--duration"}, defaultValue = "10", description = "Seconds of chatting (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"-t", "--duration"}, paramLabel = "SECONDS", defaultValue = "10", description = "Seconds of chatting (default: ${DEFAULT-VALUE}).")
   double seconds;
 
-  @Option(names = {"-r", "--rate"}, defaultValue = "20", description = "Messages per second, all users together (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"-r", "--rate"}, paramLabel = "PER_SECOND", defaultValue = "20", description = "Messages per second, all users together (default: ${DEFAULT-VALUE}).")
   double rate;
 
-  @Option(names = "--drain", defaultValue = "5", description = "Seconds to wait for late deliveries (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--drain", paramLabel = "SECONDS", defaultValue = "5", description = "Seconds to wait for late deliveries (default: ${DEFAULT-VALUE}).")
   double drainSeconds;
 
-  @Option(names = "--connect-timeout", defaultValue = "30", description = "Seconds for all users to connect (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "30", description = "Seconds for all users to connect (default: ${DEFAULT-VALUE}).")
   double connectSeconds;
 
-  @Option(names = "--token", description = "Credential, when the server requires one.")
+  @Option(names = "--token", paramLabel = "TOKEN", description = "Credential, when the server requires one.")
   String token;
 
   private final PrintStream out;

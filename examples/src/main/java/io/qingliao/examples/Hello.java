@@ -151,9 +151,11 @@ public final class Hello extends WebSocketServer implements AutoCloseable {
 
   /** Sends 1001 to every client, stops the server's threads, then the hub. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     try {
       stop(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       hub.close();
     }
@@ -278,10 +280,10 @@ public final class Hello extends WebSocketServer implements AutoCloseable {
       description = "The original 轻聊 demo: greets each connection with 嗨嗨, logs what it receives, "
           + "and relays chat between clients with chat-core's Hub.")
   static final class Options implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8000", description = "WebSocket port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8000", description = "WebSocket port (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Override
@@ -289,11 +291,7 @@ public final class Hello extends WebSocketServer implements AutoCloseable {
       Hello server = new Hello(new InetSocketAddress(host, port), System.out).startAndWait();
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          server.close();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        server.close();
         stopped.countDown();
       }, "hello-shutdown"));
       System.out.printf("Hello listening on ws://%s:%d (Ctrl-C stops it)%n", host, server.port());

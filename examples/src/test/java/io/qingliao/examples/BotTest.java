@@ -54,8 +54,8 @@ class BotTest {
   void welcomesAnswersCommandsAndKeepsWorkingAcrossAServerRestart() {
     server = server(0);
     int port = server.wsPort();
-    // The bot redials slowly, so that alice is back and talking before it is.
-    bot = Bot.connect(client(port, "bot").reconnectBackoff(Duration.ofSeconds(4), Duration.ofSeconds(4)), CLOCK,
+    // The bot redials slowly (3-6 s after the drop, with jitter), so alice is back and talking first.
+    bot = Bot.connect(client(port, "bot").reconnectBackoff(Duration.ofSeconds(6), Duration.ofSeconds(6)), CLOCK,
         new PrintStream(logBytes, true, StandardCharsets.UTF_8));
     awaitMembers(server, "bot");
 

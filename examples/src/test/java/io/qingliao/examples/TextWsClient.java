@@ -87,7 +87,11 @@ final class TextWsClient implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    socket.closeBlocking();
+  public void close() {
+    try {
+      socket.closeBlocking();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -46,7 +46,8 @@ final class Report {
         .append(str(q, "loadAverageDuring", str(q, "loadAverageAfter"))).append(".\n\n");
     block.append(table).append("\n");
     block.append("![").append(scenario).append(": Qingliao vs Node](img/").append(svgName).append(")\n\n");
-    block.append("Command: `").append(command).append("`. Qingliao JVM: `").append(str(q, "serverFlags")).append("`.");
+    block.append("Command: `").append(command).append("`. Node: ").append(str(node, "serverFlags"))
+        .append(". Qingliao: `").append(str(q, "serverFlags")).append("`.");
     if (!str(q, "note").isEmpty()) {
       block.append(" ").append(str(q, "note"));
     }

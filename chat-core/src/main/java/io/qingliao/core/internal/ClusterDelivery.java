@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -286,14 +287,29 @@ final class ClusterDelivery implements ClusterEvents {
     }
   }
 
-  /** The number of members left after {@code session} left {@code room}. */
-  int left(Room room, LiveSession session) {
+  /**
+   * Removes {@code session} from the cluster's presence of {@code room} without waiting, then
+   * calls {@code notice} with the members left (this node's count if the cluster cannot answer)
+   * under the room's delivery lock.
+   */
+  void left(Room room, LiveSession session, IntConsumer notice) {
+    CompletableFuture<Integer> left;
     try {
-      return cluster.leave(room.name(), session.id());
+      left = cluster.leave(room.name(), session.id());
     } catch (RuntimeException e) {
-      log.warn("cluster presence unavailable for {}; counting this node's members", room.name());
-      return room.memberNicks().size();
+      left = CompletableFuture.failedFuture(e);
     }
+    left.whenComplete((count, error) -> {
+      hub.lockDelivery(room);
+      try {
+        if (error != null) {
+          log.debug("cluster presence unavailable for {}; counting this node's members", room.name());
+        }
+        notice.accept(error == null ? count : room.memberNicks().size());
+      } finally {
+        hub.unlockDelivery(room);
+      }
+    });
   }
 
   int memberCount(Room room) {

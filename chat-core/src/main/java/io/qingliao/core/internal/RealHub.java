@@ -45,6 +45,7 @@ public final class RealHub {
   private final Listeners listeners;
   private final Ids ids = new Ids();
   private final NickRegistry nicks = new NickRegistry();
+  private final NickClaims nickClaims;
   private final ConcurrentHashMap<String, LiveSession> sessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<RoomName, Room> rooms = new ConcurrentHashMap<>();
   /** Sessions to close and clean up once the current thread holds no delivery lock. */
@@ -66,6 +67,7 @@ public final class RealHub {
   public RealHub(MessageStore store, HubConfig config, Clock clock, MessageFilter filter,
       List<HubListener> listeners, ClusterBroker cluster) {
     this.cluster = cluster;
+    this.nickClaims = new NickClaims(nicks, cluster);
     this.store = store;
     this.config = config;
     this.clock = clock;
@@ -164,64 +166,17 @@ public final class RealHub {
     return session;
   }
 
-  /**
-   * Gives {@code nick} to {@code session}, in the cluster too when there is one; false when
-   * another user holds it. When the cluster cannot be asked, {@code lenient} keeps the local
-   * claim (the broker registers it once it is back); otherwise the failure is thrown.
-   */
+  /** Gives {@code nick} to {@code session}; see {@link NickClaims#claim}. */
   boolean claimNick(String nick, LiveSession session, boolean lenient) {
-    if (!nicks.claim(nick, session)) {
-      return false;
-    }
-    if (cluster == null) {
-      return true;
-    }
-    boolean claimed;
-    try {
-      claimed = cluster.claimNick(nick, session.subject(), session.id());
-    } catch (RuntimeException e) {
-      if (lenient) {
-        log.warn("cluster unreachable; nick {} claimed on this node only for now", nick);
-        return true;
-      }
-      releaseNick(nick, session);
-      throw e;
-    }
-    if (!claimed) {
-      nicks.release(nick, session);
-    }
-    return claimed;
+    return nickClaims.claim(nick, session, lenient);
   }
 
   void releaseNick(String nick, LiveSession session) {
-    nicks.release(nick, session);
-    if (cluster != null) {
-      cluster.releaseNick(nick, session.id());
-    }
+    nickClaims.release(nick, session);
   }
 
-  /** The next free guest nick: per hub when embedded, cluster-wide for a cluster node. */
   private String claimGuest(LiveSession session) {
-    if (cluster == null) {
-      return nicks.claimGuest(session);
-    }
-    try {
-      for (int i = 0; i < 1000; i++) {
-        String nick = cluster.guestNick();
-        if (claimNick(nick, session, false)) {
-          return nick;
-        }
-      }
-    } catch (RuntimeException e) {
-      log.warn("cluster unreachable; guest nick given by this node only", e);
-    }
-    String nick = nicks.claimGuest(session);
-    try {
-      cluster.claimNick(nick, session.subject(), session.id());
-    } catch (RuntimeException e) {
-      // still unreachable: the broker registers the claim once it is back
-    }
-    return nick;
+    return nickClaims.claimGuest(session);
   }
 
   private static Long parseSince(String raw) {
@@ -394,6 +349,9 @@ public final class RealHub {
 
   /** Forgets {@code room} if it is unused. Caller holds its delivery lock. */
   void retireIfUnused(Room room) {
+    if (cluster != null && room.deliveredSeq() > 0) {
+      return; // a room with messages is kept; spares a Redis read on the transport's thread
+    }
     if (room.memberCount() == 0 && room.retireIfUnused(hasStoredMessages(room.name()))) {
       rooms.remove(room.name(), room);
     }

@@ -210,7 +210,7 @@ final class RoomDelivery {
       session.exitRoom(room);
       if (room.removeMember(session)) {
         session.send(new ServerEvent.Left(room.name(), cid));
-        notice(room, session, SystemKind.LEAVE, session.nick(), null, session.nick() + " left", countAfterLeave(room, session));
+        noticeLeave(room, session);
         hub.listeners().left(room.name(), session.nick());
       }
       hub.retireIfUnused(room);
@@ -225,7 +225,7 @@ final class RoomDelivery {
     try {
       session.exitRoom(room);
       if (room.removeMember(session)) {
-        notice(room, session, SystemKind.LEAVE, session.nick(), null, session.nick() + " left", countAfterLeave(room, session));
+        noticeLeave(room, session);
         hub.listeners().left(room.name(), session.nick());
       }
       hub.retireIfUnused(room);
@@ -249,13 +249,19 @@ final class RoomDelivery {
     }
   }
 
-  /** Members left after {@code session} left {@code room}; caller holds the delivery lock. */
-  private int countAfterLeave(Room room, LiveSession session) {
+  private void noticeLeave(Room room, LiveSession session) {
+    String nick = session.nick();
     ClusterDelivery clustered = hub.clustered();
-    return clustered == null ? room.memberNicks().size() : clustered.left(room, session);
+    if (clustered == null) {
+      notice(room, session, SystemKind.LEAVE, nick, null, nick + " left", room.memberNicks().size());
+    } else {
+      // The cluster's count comes back later, off this thread (which may be a transport's I/O thread).
+      clustered.left(room, session, count -> notice(room, session, SystemKind.LEAVE, nick, null, nick + " left", count));
+    }
   }
 
-  private void notice(Room room, LiveSession subject, SystemKind kind, String nick, String old, String text,
+  /** Sends a system notice to the other members of {@code room} (and nodes); caller holds the delivery lock. */
+  void notice(Room room, LiveSession subject, SystemKind kind, String nick, String old, String text,
       int count) {
     ServerEvent.SystemEvent event =
         new ServerEvent.SystemEvent(room.name(), kind, nick, old, text, count, hub.clock().millis());

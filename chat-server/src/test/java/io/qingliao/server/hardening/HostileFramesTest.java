@@ -321,6 +321,9 @@ class HostileFramesTest {
     startLenient();
     Map<String, byte[]> violations = new LinkedHashMap<>();
     byte[] ping = "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
+    violations.put("unmasked client frame", HostileSocket.frame(0x81, ping, false));
+    violations.put("unmasked frame after a masked one",
+        concat(HostileSocket.frame(0x81, ping, true), HostileSocket.frame(0x81, ping, false)));
     violations.put("RSV1 without an extension", HostileSocket.frame(0xC1, ping, true));
     violations.put("RSV3", HostileSocket.frame(0x91, ping, true));
     violations.put("reserved data opcode 3", HostileSocket.frame(0x83, ping, true));

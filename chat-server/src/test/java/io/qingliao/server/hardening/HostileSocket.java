@@ -23,11 +23,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * with lying lengths, or no WebSocket at all. Unlike {@code RawWebSocket} it exposes the socket's
  * streams, and it reads the server's frames until a wanted JSON type or the close.
  */
-final class HostileSocket implements Closeable {
+public final class HostileSocket implements Closeable {
   static final int CONTINUATION = 0x0;
-  static final int TEXT = 0x1;
+  public static final int TEXT = 0x1;
   static final int BINARY = 0x2;
-  static final int CLOSE = 0x8;
+  public static final int CLOSE = 0x8;
   static final int PING = 0x9;
 
   private final Socket socket;
@@ -35,12 +35,12 @@ final class HostileSocket implements Closeable {
   private final OutputStream out;
 
   /** A frame from the server. */
-  record Frame(int opcode, byte[] payload) {
-    int closeCode() {
+  public record Frame(int opcode, byte[] payload) {
+    public int closeCode() {
       return payload.length >= 2 ? (payload[0] & 0xff) << 8 | (payload[1] & 0xff) : 1005;
     }
 
-    String text() {
+    public String text() {
       return new String(payload, StandardCharsets.UTF_8);
     }
   }
@@ -69,7 +69,7 @@ final class HostileSocket implements Closeable {
   }
 
   /** A completed WebSocket handshake on {@code pathAndQuery}; fails unless the answer is 101. */
-  static HostileSocket upgraded(int port, String pathAndQuery) throws IOException {
+  public static HostileSocket upgraded(int port, String pathAndQuery) throws IOException {
     HostileSocket s = tcp(port);
     s.write(handshake(port, pathAndQuery, ""));
     String head = s.readHttpHead();
@@ -92,13 +92,13 @@ final class HostileSocket implements Closeable {
         + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
   }
 
-  void write(byte[] bytes) throws IOException {
+  public void write(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
   }
 
   /** One frame: {@code firstByte} is FIN, RSV and opcode as sent; masked unless told otherwise. */
-  static byte[] frame(int firstByte, byte[] payload, boolean masked) {
+  public static byte[] frame(int firstByte, byte[] payload, boolean masked) {
     ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
     frame.write(firstByte);
     int maskBit = masked ? 0x80 : 0;
@@ -136,11 +136,11 @@ final class HostileSocket implements Closeable {
     write(frame(opcode, fin, payload));
   }
 
-  void sendText(String text) throws IOException {
+  public void sendText(String text) throws IOException {
     sendFrame(TEXT, true, text.getBytes(StandardCharsets.UTF_8));
   }
 
-  Frame readFrame() throws IOException {
+  public Frame readFrame() throws IOException {
     int b0 = in.readUnsignedByte();
     int b1 = in.readUnsignedByte();
     long length = b1 & 0x7f;
@@ -155,7 +155,7 @@ final class HostileSocket implements Closeable {
   }
 
   /** The next JSON text frame whose type is {@code type} (any type when null); fails on a close frame. */
-  JsonObject awaitJson(String type) throws IOException {
+  public JsonObject awaitJson(String type) throws IOException {
     while (true) {
       Frame frame = readFrame();
       if (frame.opcode() == CLOSE) {
@@ -186,7 +186,7 @@ final class HostileSocket implements Closeable {
   }
 
   /** Sends a ping request and waits for its pong: the connection is alive and in step. */
-  void assertAlive(String cid) throws IOException {
+  public void assertAlive(String cid) throws IOException {
     sendText("{\"type\":\"ping\",\"cid\":\"" + cid + "\"}");
     JsonObject pong = awaitJson("pong");
     if (!cid.equals(pong.get("cid").getAsString())) {
@@ -288,6 +288,11 @@ final class HostileSocket implements Closeable {
         return new Chunk(got.toString(StandardCharsets.ISO_8859_1), true);
       }
     }
+  }
+
+  /** Bytes that can be read now without blocking. */
+  public int available() throws IOException {
+    return in.available();
   }
 
   @Override

@@ -79,6 +79,11 @@ final class NodePresence {
     dirty = true;
   }
 
+  /** Claims this node holds now. */
+  List<Claim> claims() {
+    return List.copyOf(claims.keySet());
+  }
+
   void markDirty() {
     dirty = true;
   }

@@ -3,7 +3,6 @@ package io.qingliao.server.internal.redis;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.qingliao.core.ChatMessage;
 import io.qingliao.core.ClusterBroker;
 import io.qingliao.core.ClusterEvents;
@@ -66,7 +65,8 @@ public final class RedisClusterBroker implements ClusterBroker {
     RedisClusterBroker broker = new RedisClusterBroker(settings);
     try {
       broker.resync();
-      broker.redis.pubsub.addListener(broker.new Inbound());
+      broker.redis.pubsub.addListener(new RedisInbound(broker.keys, broker.nodeId, () -> broker.events,
+          broker.redis.eventExecutor(), broker::catchUpAll));
       broker.redis.await(broker.redis.pubsub.async().psubscribe(broker.keys.roomChannelPattern()));
       broker.redis.await(broker.redis.pubsub.async().subscribe(broker.keys.nodeChannel(broker.nodeId)));
       long period = settings.heartbeat().toMillis();
@@ -188,16 +188,25 @@ public final class RedisClusterBroker implements ClusterBroker {
   }
 
   @Override
-  public int leave(RoomName room, String sessionId) {
+  public CompletableFuture<Integer> leave(RoomName room, String sessionId) {
     presence.left(room, sessionId);
+    CompletableFuture<Long> count;
     try {
-      Long count = redis.await(LuaScripts.LEAVE.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
-          keys.prefix, room.value(), nodeId, sessionId));
-      return count.intValue();
+      count = LuaScripts.LEAVE.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
+          keys.prefix, room.value(), nodeId, sessionId);
     } catch (RuntimeException e) {
-      presence.markDirty();
-      throw RedisConnections.unavailable(e);
+      count = CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<Integer> result = new CompletableFuture<>();
+    count.whenCompleteAsync((n, e) -> {
+      if (e != null) {
+        presence.markDirty();
+        result.completeExceptionally(RedisConnections.unavailable(new RuntimeException(e.getMessage(), e)));
+      } else {
+        result.complete(n.intValue());
+      }
+    }, redis.eventExecutor());
+    return result;
   }
 
   @Override
@@ -401,7 +410,10 @@ public final class RedisClusterBroker implements ClusterBroker {
     redis.dropConnections();
   }
 
-  /** Says goodbye (removes this node's alive key and what is left of its entries), then stops. Idempotent. */
+  /**
+   * Says goodbye (removes this node's alive key and what is left of its presence entries and nick
+   * claims), then closes the connections and stops every thread. Idempotent.
+   */
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
@@ -418,6 +430,11 @@ public final class RedisClusterBroker implements ClusterBroker {
           dead.add(keys.presence(new RoomName(room), nodeId));
         }
         redis.await(redis.async().del(dead.toArray(String[]::new)));
+        List<java.util.concurrent.CompletionStage<Long>> releases = new ArrayList<>();
+        for (NodePresence.Claim claim : presence.claims()) {
+          releases.add(redis.async().hdel(keys.nick(claim.nick()), RedisKeys.claimField(nodeId, claim.sessionId())));
+        }
+        releases.forEach(redis::await);
       } catch (RuntimeException e) {
         log.debug("goodbye not written; this node's entries expire by themselves", e);
       }
@@ -426,56 +443,6 @@ public final class RedisClusterBroker implements ClusterBroker {
   }
 
   // ---- what comes from Redis ----
-
-  /** Pub/sub messages, handed from Lettuce's I/O thread to the event thread. */
-  private final class Inbound extends RedisPubSubAdapter<String, String> {
-    @Override
-    public void message(String pattern, String channel, String message) {
-      redis.eventExecutor().execute(() -> onRoomMessage(channel, message));
-    }
-
-    @Override
-    public void message(String channel, String message) {
-      redis.eventExecutor().execute(() -> onNodeMessage(message));
-    }
-
-    @Override
-    public void psubscribed(String pattern, long count) {
-      // After a reconnect, Lettuce subscribes again: fetch what was published in between.
-      redis.eventExecutor().execute(RedisClusterBroker.this::catchUpAll);
-    }
-  }
-
-  private void onRoomMessage(String channel, String message) {
-    ClusterEvents hub = events;
-    RoomName room = keys.roomOfChannel(channel);
-    if (hub == null || room == null || message.isEmpty()) {
-      return;
-    }
-    try {
-      int newline = message.indexOf('\n');
-      if (message.charAt(0) == 'c') {
-        long seq = Long.parseLong(message.substring(1, newline));
-        hub.chat(RedisWire.chat(room, seq, message.substring(newline + 1)));
-      } else if (message.charAt(0) == 'n' && !message.substring(1, newline).equals(nodeId)) {
-        hub.notice(RedisWire.notice(room, message.substring(newline + 1)));
-      }
-    } catch (RuntimeException e) {
-      log.warn("cannot handle a message on {}", channel, e);
-    }
-  }
-
-  private void onNodeMessage(String message) {
-    ClusterEvents hub = events;
-    if (hub == null || message.isEmpty() || message.charAt(0) != 'd') {
-      return;
-    }
-    try {
-      hub.dm(RedisWire.dm(message.substring(1)));
-    } catch (RuntimeException e) {
-      log.warn("cannot handle a direct message", e);
-    }
-  }
 
   /** After the command connection comes back, refresh (or rewrite) presence at once. */
   private final class Reconnects implements RedisConnectionStateListener {

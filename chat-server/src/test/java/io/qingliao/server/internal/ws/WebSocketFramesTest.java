@@ -3,13 +3,16 @@ package io.qingliao.server.internal.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.qingliao.core.OutboundFrame;
+import io.qingliao.server.testing.NoLeakedThreads;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Server frames: RFC 6455 bytes, a broadcast encoded once and shared by every receiver. */
 @Timeout(10)
+@ExtendWith(NoLeakedThreads.class)
 class WebSocketFramesTest {
   private final ServerFrames frames = new ServerFrames();
 

@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.qingliao.core.OutputFormat;
 import io.qingliao.server.Authenticator;
+import io.qingliao.server.testing.NoLeakedThreads;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Reading what a client asked for from its handshake's request target and headers. */
 @Timeout(10)
+@ExtendWith(NoLeakedThreads.class)
 class WebSocketHandshakeRequestTest {
 
   private static HandshakeRequest parse(String resource, Map<String, String> headers) {
