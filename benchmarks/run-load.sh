@@ -10,7 +10,8 @@
 # Extra --key=value arguments go to the load generator (e.g. --duration=10 --io-threads=2).
 # Environment: NODE_PORT (18000), QINGLIAO_PORT (18001), QINGLIAO_JAVA_OPTS (server JVM flags),
 # LOAD_JAVA_OPTS (load generator JVM flags), SKIP_BUILD=1, NO_DOC=1 (print only),
-# LOAD_NICE=-10 (run both servers and the load generator at that nice level, so that other
+# QUIET_LOAD=2.5 (before each server's run, wait up to QUIET_WAIT=600 s for the 1-minute load
+# average to drop below that), LOAD_NICE=-10 (run both servers and the load generator at that nice level, so that other
 # work on a shared machine starves neither server: single-threaded Node suffers most from that).
 # Everything started here is stopped on exit; every phase of the run has a time bound.
 set -euo pipefail
@@ -86,6 +87,16 @@ if [[ ! -d benchmarks/baseline/node_modules/ws ]]; then
   (cd benchmarks/baseline && npm ci --no-audit --no-fund --silent)
 fi
 
+wait_for_quiet() { # up to QUIET_WAIT s for the 1-minute load average to fall under QUIET_LOAD
+  [[ -n "${QUIET_LOAD:-}" ]] || return 0
+  local deadline=$(( $(date +%s) + ${QUIET_WAIT:-600} ))
+  while (( $(date +%s) < deadline )); do
+    awk -v max="$QUIET_LOAD" '{ exit !($1 < max) }' /proc/loadavg && return 0
+    sleep 5
+  done
+  echo "!! load average still $(cut -d' ' -f1 /proc/loadavg) after ${QUIET_WAIT:-600} s: running anyway" >&2
+}
+
 wait_for_port() { # port, pid: up to 30 s
   for _ in $(seq 1 300); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
@@ -120,6 +131,7 @@ for sc in "${scenarios[@]}"; do
   esac
 
   # -- Node baseline
+  wait_for_quiet
   (cd benchmarks/baseline && PORT=$NODE_PORT HOST=127.0.0.1 exec "${NICE[@]}" node server.js) > "$WORK/node.log" 2>&1 &
   server_pid=$!
   wait_for_port "$NODE_PORT" "$server_pid"
@@ -128,6 +140,7 @@ for sc in "${scenarios[@]}"; do
   sleep 2
 
   # -- Qingliao
+  wait_for_quiet
   rm -rf "$WORK/data"; mkdir -p "$WORK/data"
   # shellcheck disable=SC2086
   MALLOC_ARENA_MAX=$QINGLIAO_MALLOC_ARENA_MAX "${NICE[@]}" java $QINGLIAO_JAVA_OPTS -jar "$SERVER_JAR" --host=127.0.0.1 --ws-port="$QINGLIAO_PORT" --http-port=0 \

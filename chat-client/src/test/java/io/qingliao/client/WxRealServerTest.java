@@ -104,18 +104,18 @@ class WxRealServerTest {
     RealServerPhone second = phone();
     first.connect(url + "?format=text");     // guest-1; a text session gets no welcome or joined
     second.connect(url + "?format=text");    // guest-2
-    first.assertText("guest-2 joined");
+    first.expectText("guest-2 joined");
 
     TaskRecorder calls = new TaskRecorder(); // the call's own callbacks, apart from the socket's events
     second.task().send(SendSocketMessageOptions.builder().data("你好，轻聊")
         .success(calls.success()).fail(calls.fail()).complete(calls.complete()).build());
-    calls.assertSuccess("sendSocketMessage:ok");
-    first.assertText("guest-2: 你好，轻聊");
-    second.assertText("guest-2: 你好，轻聊"); // the room's copy reaches the sender too
+    RealServerPhone.expectSuccess(calls, "sendSocketMessage:ok");
+    first.expectText("guest-2: 你好，轻聊");
+    second.expectText("guest-2: 你好，轻聊"); // the room's copy reaches the sender too
 
     first.task().send("hi from phone one");
-    second.assertText("guest-1: hi from phone one");
-    first.assertText("guest-1: hi from phone one");
+    second.expectText("guest-1: hi from phone one");
+    first.expectText("guest-1: hi from phone one");
 
     first.recorder().assertExhausted(QUIET);   // no JSON (welcome, joined, ack) in text mode
     second.recorder().assertExhausted(Duration.ZERO);
@@ -129,16 +129,16 @@ class WxRealServerTest {
     RealServerPhone writer = phone();
     reader.connect(url + "?format=text");
     writer.connect(url + "?format=text&nick=" + encode("小明"));
-    reader.assertText("小明 joined");
+    reader.expectText("小明 joined");
 
     writer.task().send("早上好");
-    reader.assertText("小明: 早上好");
-    writer.assertText("小明: 早上好");
+    reader.expectText("小明: 早上好");
+    writer.expectText("小明: 早上好");
 
     writer.task().close();
-    writer.recorder().assertClose(1000, "");
-    assertThat(sessions.nextClosed()).isEqualTo(new RealServerSessions.Closed("小明", 1000));
-    reader.assertText("小明 left");
+    assertThat(writer.expectClose()).isEqualTo(new CloseResult(1000, ""));
+    assertThat(sessions.nextClosed().nick()).isEqualTo("小明");   // the server saw the close
+    reader.expectText("小明 left");
     reader.recorder().assertExhausted(QUIET);
   }
 
@@ -203,30 +203,30 @@ class WxRealServerTest {
     wx.onSocketClose(global.recorder("close"));
     wx.connectSocket(ConnectSocketOptions.builder().url(url + "?format=text")
         .success(global.success()).complete(global.complete()).build());
-    global.assertSuccess("connectSocket:ok");
-    global.assertOpen();                                 // guest-1
+    RealServerPhone.expectSuccess(global, "connectSocket:ok");
+    RealServerPhone.expectOpen(global);                                 // guest-1
 
     RealServerPhone other = phone();
     other.connect(url + "?format=text");                 // guest-2
-    global.assertText("guest-2 joined");
+    RealServerPhone.expectText(global, "guest-2 joined");
 
     TaskRecorder calls = new TaskRecorder();
     wx.sendSocketMessage(SendSocketMessageOptions.builder().data("sent with wx.sendSocketMessage")
         .success(calls.success()).fail(calls.fail()).complete(calls.complete()).build());
-    calls.assertSuccess("sendSocketMessage:ok");
-    other.assertText("guest-1: sent with wx.sendSocketMessage");
-    global.assertText("guest-1: sent with wx.sendSocketMessage");
+    RealServerPhone.expectSuccess(calls, "sendSocketMessage:ok");
+    other.expectText("guest-1: sent with wx.sendSocketMessage");
+    RealServerPhone.expectText(global, "guest-1: sent with wx.sendSocketMessage");
 
     other.task().send("read by wx.onSocketMessage");
-    global.assertText("guest-2: read by wx.onSocketMessage");
-    other.assertText("guest-2: read by wx.onSocketMessage");
+    RealServerPhone.expectText(global, "guest-2: read by wx.onSocketMessage");
+    other.expectText("guest-2: read by wx.onSocketMessage");
 
     wx.closeSocket(CloseSocketOptions.builder()
         .success(calls.success()).fail(calls.fail()).complete(calls.complete()).build());
-    calls.assertSuccess("closeSocket:ok");
-    assertThat(global.assertClose().code()).isEqualTo(1000);
-    assertThat(sessions.nextClosed()).isEqualTo(new RealServerSessions.Closed("guest-1", 1000));
-    other.assertText("guest-1 left");
+    RealServerPhone.expectSuccess(calls, "closeSocket:ok");
+    assertThat(RealServerPhone.expectClose(global).code()).isEqualTo(1000);
+    assertThat(sessions.nextClosed().nick()).isEqualTo("guest-1");
+    other.expectText("guest-1 left");
     global.assertExhausted(QUIET);
     calls.assertExhausted(Duration.ZERO);
     other.recorder().assertExhausted(Duration.ZERO);
@@ -254,10 +254,10 @@ class WxRealServerTest {
 
     long hiddenAt = System.nanoTime();
     alice.wx().hide();
-    alice.recorder().assertClose(1000, "interrupted");
+    assertThat(alice.expectClose()).isEqualTo(new CloseResult(1000, "interrupted"));
     assertThat(Duration.ofNanos(System.nanoTime() - hiddenAt)).isGreaterThanOrEqualTo(BACKGROUND_DELAY);
     assertThat(alice.wx().suspended()).isTrue();
-    assertThat(sessions.nextClosed()).isEqualTo(new RealServerSessions.Closed("alice", 1000));
+    assertThat(sessions.nextClosed().nick()).isEqualTo("alice");  // the server saw the cut
     SystemEvent leave = bob.next(SystemEvent.class);
     assertThat(leave.event()).isEqualTo(SystemKind.LEAVE);
     assertThat(leave.nick()).isEqualTo("alice");
@@ -303,8 +303,8 @@ class WxRealServerTest {
     alice.next(SystemEvent.class);
 
     alice.wx().faults(alice.task()).dropConnection();
-    alice.recorder().assertError("abnormal closure");
-    alice.recorder().assertClose(1006, "abnormal closure");
+    alice.expectError("abnormal closure");
+    assertThat(alice.expectClose()).isEqualTo(new CloseResult(1006, "abnormal closure"));
     assertThat(alice.task().readyState()).isEqualTo(SocketTask.CLOSED);
 
     RealServerSessions.Closed closed = sessions.nextClosed();

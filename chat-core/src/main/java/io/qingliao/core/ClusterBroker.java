@@ -54,20 +54,35 @@ public interface ClusterBroker {
 
   // ---- presence ----
 
-  /** Adds a session of this node to {@code room}; returns the room's members on all nodes, in join order. */
-  List<String> join(RoomName room, String sessionId, String nick);
+  /**
+   * A room's presence after a change: the members on all nodes in join order (empty when only
+   * the count was asked for), their number, and the change's version. Versions rise with every
+   * presence change in the cluster, so a node can tell a notice its members have already seen in
+   * a {@code joined} snapshot from a newer one.
+   */
+  record Presence(List<String> members, int count, long version) {
+    public Presence {
+      members = List.copyOf(members);
+    }
+  }
+
+  /** Adds a session of this node to {@code room}; the members on all nodes include it. */
+  Presence join(RoomName room, String sessionId, String nick);
 
   /**
    * Removes a session of this node from {@code room} without blocking; completes (off the
-   * caller's thread, or at once when it fails) with the number of members left on all nodes.
+   * caller's thread, or at once when it fails) with the count left on all nodes.
    */
-  CompletableFuture<Integer> leave(RoomName room, String sessionId);
+  CompletableFuture<Presence> leave(RoomName room, String sessionId);
 
-  /** A session of this node now shows {@code nick} in every room it is in. */
-  void renamed(String sessionId, String nick);
+  /** A session of this node now shows {@code nick} in every room it is in; returns the change's version. */
+  long renamed(String sessionId, String nick);
 
-  /** Sends a system notice of this node to the members of its room on the other nodes; never throws. */
-  void notice(ServerEvent.SystemEvent event);
+  /**
+   * Sends a system notice of this node, about the presence change {@code version}, to the
+   * members of its room on the other nodes; never throws.
+   */
+  void notice(ServerEvent.SystemEvent event, long version);
 
   /** The room's live members on all nodes, in join order (one entry per session). */
   List<String> members(RoomName room);

@@ -12,8 +12,11 @@ public interface ClusterEvents {
   /** A stored chat, possibly a duplicate or ahead of a missing seq; the hub delivers in seq order. */
   void chat(ChatMessage message);
 
-  /** A system notice of another node, for this node's members of its room. */
-  void notice(ServerEvent.SystemEvent event);
+  /**
+   * A system notice of another node about presence change {@code version}, for this node's
+   * members of its room whose {@code joined} snapshot is older than that change.
+   */
+  void notice(ServerEvent.SystemEvent event, long version);
 
   /** A direct message for this node's sessions holding {@code dm.to()}. */
   void dm(ServerEvent.DirectMessage dm);

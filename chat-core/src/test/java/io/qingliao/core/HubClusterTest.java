@@ -22,14 +22,19 @@ class HubClusterTest {
 
   /** A broker whose history is an in-memory store and whose publishes complete when the test says. */
   static final class ScriptedBroker implements ClusterBroker {
-    final InMemoryMessageStore history = new InMemoryMessageStore(1_000);
+    final InMemoryMessageStore history;
     final List<CompletableFuture<ChatMessage>> inFlight = new ArrayList<>();
     final List<ChatMessage> published = new ArrayList<>();
     final List<ServerEvent.SystemEvent> notices = new ArrayList<>();
     final AtomicInteger gaps = new AtomicInteger();
+    final java.util.concurrent.atomic.AtomicLong versions = new java.util.concurrent.atomic.AtomicLong();
     final ConcurrentHashMap<String, Integer> remoteNickHolders = new ConcurrentHashMap<>();
     ClusterEvents events;
     volatile boolean down;
+
+    ScriptedBroker(int historyLength) {
+      history = new InMemoryMessageStore(historyLength);
+    }
 
     @Override
     public void attach(ClusterEvents events) {
@@ -85,26 +90,27 @@ class HubClusterTest {
     }
 
     @Override
-    public List<String> join(RoomName room, String sessionId, String nick) {
+    public Presence join(RoomName room, String sessionId, String nick) {
       check();
       List<String> members = new ArrayList<>(List.of("remote-member"));
       members.add(nick);
-      return members;
+      return new Presence(members, members.size(), versions.incrementAndGet());
     }
 
     @Override
-    public CompletableFuture<Integer> leave(RoomName room, String sessionId) {
+    public CompletableFuture<Presence> leave(RoomName room, String sessionId) {
       check();
-      return CompletableFuture.completedFuture(1);
+      return CompletableFuture.completedFuture(new Presence(List.of(), 1, versions.incrementAndGet()));
     }
 
     @Override
-    public void renamed(String sessionId, String nick) {
+    public long renamed(String sessionId, String nick) {
       check();
+      return versions.incrementAndGet();
     }
 
     @Override
-    public void notice(ServerEvent.SystemEvent event) {
+    public void notice(ServerEvent.SystemEvent event, long version) {
       notices.add(event);
     }
 
@@ -148,7 +154,7 @@ class HubClusterTest {
     }
   }
 
-  private final ScriptedBroker broker = new ScriptedBroker();
+  private final ScriptedBroker broker = new ScriptedBroker(1_000);
   private final Hub hub = Hub.builder().cluster(broker).config(HubConfig.defaults().withRateLimitPerSecond(1_000)).build();
 
   @Test
@@ -198,6 +204,35 @@ class HubClusterTest {
     ServerEvent.Joined joined = late.next(ServerEvent.Joined.class);
     assertThat(joined.history()).containsExactly(second, third, fourth);
     assertThat(joined.members()).containsExactly("remote-member", "dave");
+  }
+
+  @Test
+  void catchUpSkipsWhatTheBoundedHistoryNoLongerHolds() {
+    ScriptedBroker small = new ScriptedBroker(2);
+    Hub node = Hub.builder().cluster(small).build();
+    TestClient bob = TestClient.joined(node, "bob", "r");
+    for (String text : List.of("a", "b", "c", "d", "e")) {
+      small.remote("carol", text);
+    }
+    small.events.catchUp(ROOM);
+    assertThat(bob.next(ServerEvent.ChatEvent.class).message().seq()).isEqualTo(4);
+    assertThat(bob.next(ServerEvent.ChatEvent.class).message().seq()).isEqualTo(5);
+    bob.assertExhausted();
+  }
+
+  @Test
+  void remoteNoticesReachOnlyMembersWhoseSnapshotPredatesTheChange() {
+    TestClient alice = TestClient.joined(hub, "alice", "r"); // snapshot version 1
+    TestClient bob = TestClient.joined(hub, "bob", "r");     // snapshot version 2
+    alice.next(ServerEvent.SystemEvent.class);               // bob joined (local)
+    ServerEvent.SystemEvent carol = new ServerEvent.SystemEvent(ROOM, ServerEvent.SystemKind.JOIN, "carol", null,
+        "carol joined", 3, 1L);
+    broker.events.notice(carol, 2); // carol's join happened before bob's snapshot
+    assertThat(alice.next(ServerEvent.SystemEvent.class).nick()).isEqualTo("carol");
+    bob.assertExhausted();
+    broker.events.notice(carol, 3);
+    assertThat(alice.next(ServerEvent.SystemEvent.class).nick()).isEqualTo("carol");
+    assertThat(bob.next(ServerEvent.SystemEvent.class).nick()).isEqualTo("carol");
   }
 
   @Test

@@ -294,6 +294,25 @@ class RedisClusterTest {
     assertThat(seqs(bob.awaitJson("history").getAsJsonArray("messages"))).containsExactly(6L, 7L, 8L, 9L, 10L);
   }
 
+  @Test
+  void historyIsBoundedPerRoomAndRecoveryReportsWhatWasTrimmed() throws IOException {
+    Node small = Node.start(Redis.settings(SHARED_REDIS, prefix).withHistoryLength(5));
+    nodes.add(small);
+    RecordingWebSocket alice = RecordingWebSocket.open(small.server().wsPort(), "/?nick=alice&room=short");
+    clients.add(alice);
+    alice.awaitJson("joined");
+    for (int i = 1; i <= 8; i++) {
+      alice.send(Redis.chat("m" + i, "c" + i));
+      alice.awaitJson("ack");
+    }
+    RecordingWebSocket bob = RecordingWebSocket.open(nodes.get(0).server().wsPort(), "/?nick=bob&room=short&since=1");
+    clients.add(bob);
+    JsonObject joined = bob.awaitJson("joined");
+    assertThat(seqs(joined.getAsJsonArray("history"))).containsExactly(4L, 5L, 6L, 7L, 8L);
+    assertThat(joined.get("truncated").getAsBoolean()).as("seqs 2 and 3 were trimmed").isTrue();
+    assertThat(Redis.command(6379, "XLEN", prefix + ":msgs:short")).isEqualTo(":5");
+  }
+
   // ---- helpers shared by the Redis tests ----
 
   static List<String> names(JsonArray array) {

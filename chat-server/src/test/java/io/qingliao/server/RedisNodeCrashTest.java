@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(60)
 @ExtendWith(NoLeakedThreads.class)
 class RedisNodeCrashTest {
-  private static final Duration TTL = Duration.ofSeconds(3);
+  private static final Duration TTL = Duration.ofSeconds(5);
 
   private final List<Node> nodes = new ArrayList<>();
   private final List<RecordingWebSocket> clients = new ArrayList<>();

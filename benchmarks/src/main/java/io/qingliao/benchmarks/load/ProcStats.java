@@ -58,12 +58,24 @@ final class ProcStats {
     return cpuSeconds(ProcessHandle.current().pid());
   }
 
+  /**
+   * The 1, 5 and 15 minute load averages, and the share of the last 10 s in which some task
+   * waited for a CPU (Linux pressure stall information), e.g. {@code "8.1 9.3 9.9, cpu pressure 62 %"}.
+   */
   static String loadAverage() {
+    String load;
     try {
       String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
+      load = f[0] + " " + f[1] + " " + f[2];
     } catch (IOException e) {
-      return "?";
+      load = "?";
+    }
+    try {
+      String psi = Files.readAllLines(Path.of("/proc/pressure/cpu")).get(0); // some avg10=.. avg60=..
+      String avg10 = psi.split(" ")[1].substring("avg10=".length());
+      return load + ", cpu pressure " + Math.round(Double.parseDouble(avg10)) + " %";
+    } catch (IOException | RuntimeException e) {
+      return load;
     }
   }
 }

@@ -10,12 +10,13 @@ import io.qingliao.core.ServerEvent;
 import io.qingliao.core.StoreUnavailableException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.IntConsumer;
+import java.util.function.ObjLongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,8 @@ final class ClusterDelivery implements ClusterEvents {
   static final class RoomState {
     private final TreeMap<Long, ChatMessage> ahead = new TreeMap<>();
     private final Map<Long, List<Waiter>> waiting = new HashMap<>();
+    /** The presence version of each local member's {@code joined} snapshot. */
+    private final Map<LiveSession, Long> seen = new IdentityHashMap<>();
   }
 
   private final RealHub hub;
@@ -198,20 +201,19 @@ final class ClusterDelivery implements ClusterEvents {
       while (room.deliveredSeq() < target) {
         long from = room.deliveredSeq();
         List<ChatMessage> page = hub.store().readAfter(name, from, CATCH_UP_PAGE);
-        if (page.isEmpty()) {
-          if (state.ahead.isEmpty()) {
-            log.warn("room {}: seqs {}..{} are not in the history; skipping them", name, from + 1, target);
-            room.delivered(target);
-            break;
-          }
-          room.delivered(state.ahead.firstKey() - 1); // gone from the history (trimmed): skip the hole
-        } else {
-          if (page.get(0).seq() > from + 1) {
-            room.delivered(page.get(0).seq() - 1);
-          }
-          for (ChatMessage m : page) {
-            state.ahead.putIfAbsent(m.seq(), m);
-          }
+        long firstKnown = Math.min(page.isEmpty() ? Long.MAX_VALUE : page.get(0).seq(),
+            state.ahead.isEmpty() ? Long.MAX_VALUE : state.ahead.firstKey());
+        if (firstKnown == Long.MAX_VALUE) {
+          log.warn("room {}: seqs {}..{} are not in the history; skipping them", name, from + 1, target);
+          room.delivered(target);
+          break;
+        }
+        if (firstKnown > from + 1) {
+          log.warn("room {}: seqs {}..{} were trimmed from the history; skipping them", name, from + 1, firstKnown - 1);
+          room.delivered(firstKnown - 1);
+        }
+        for (ChatMessage m : page) {
+          state.ahead.putIfAbsent(m.seq(), m);
         }
         deliverReady(room, state);
       }
@@ -228,22 +230,29 @@ final class ClusterDelivery implements ClusterEvents {
   // ---- notices and direct messages ----
 
   @Override
-  public void notice(ServerEvent.SystemEvent event) {
+  public void notice(ServerEvent.SystemEvent event, long version) {
     Room room = hub.existingRoom(event.room());
     if (room == null) {
       return;
     }
     hub.lockDelivery(room);
     try {
-      room.fanOut(new RoomBroadcast(event), null);
+      RoomState state = room.clusterState();
+      RoomBroadcast broadcast = new RoomBroadcast(event);
+      for (LiveSession member : room.members()) {
+        Long seen = state.seen.get(member);
+        if (seen == null || seen < version) {
+          member.sendShared(broadcast); // its joined snapshot predates the change
+        }
+      }
     } finally {
       hub.unlockDelivery(room);
     }
   }
 
-  /** Sends a notice of this node's to the other nodes. */
-  void noticeOthers(ServerEvent.SystemEvent event) {
-    cluster.notice(event);
+  /** Sends a notice of this node's, about presence change {@code version}, to the other nodes. */
+  void noticeOthers(ServerEvent.SystemEvent event, long version) {
+    cluster.notice(event, version);
   }
 
   @Override
@@ -277,13 +286,20 @@ final class ClusterDelivery implements ClusterEvents {
 
   // ---- presence (callers hold the room's delivery lock) ----
 
-  /** The room's members after {@code session} joined it (or re-joined, {@code isNew} false). */
-  List<String> joined(Room room, LiveSession session, boolean isNew) {
+  /** The room's presence after {@code session} joined it (or re-joined, {@code isNew} false). */
+  ClusterBroker.Presence joined(Room room, LiveSession session, boolean isNew) {
     try {
-      return isNew ? cluster.join(room.name(), session.id(), session.nick()) : cluster.members(room.name());
+      if (!isNew) {
+        List<String> members = cluster.members(room.name());
+        return new ClusterBroker.Presence(members, members.size(), 0);
+      }
+      ClusterBroker.Presence presence = cluster.join(room.name(), session.id(), session.nick());
+      room.clusterState().seen.put(session, presence.version());
+      return presence;
     } catch (RuntimeException e) {
       log.warn("cluster presence unavailable for {}; answering with this node's members", room.name());
-      return room.memberNicks();
+      List<String> local = room.memberNicks();
+      return new ClusterBroker.Presence(local, local.size(), 0);
     }
   }
 
@@ -292,20 +308,25 @@ final class ClusterDelivery implements ClusterEvents {
    * calls {@code notice} with the members left (this node's count if the cluster cannot answer)
    * under the room's delivery lock.
    */
-  void left(Room room, LiveSession session, IntConsumer notice) {
-    CompletableFuture<Integer> left;
+  void left(Room room, LiveSession session, ObjLongConsumer<Integer> notice) {
+    room.clusterState().seen.remove(session);
+    CompletableFuture<ClusterBroker.Presence> left;
     try {
       left = cluster.leave(room.name(), session.id());
     } catch (RuntimeException e) {
       left = CompletableFuture.failedFuture(e);
     }
-    left.whenComplete((count, error) -> {
+    left.whenComplete((presence, error) -> {
       hub.lockDelivery(room);
       try {
         if (error != null) {
           log.debug("cluster presence unavailable for {}; counting this node's members", room.name());
         }
-        notice.accept(error == null ? count : room.memberNicks().size());
+        if (error == null) {
+          notice.accept(presence.count(), presence.version());
+        } else {
+          notice.accept(room.memberNicks().size(), 0);
+        }
       } finally {
         hub.unlockDelivery(room);
       }
@@ -320,12 +341,13 @@ final class ClusterDelivery implements ClusterEvents {
     }
   }
 
-  /** {@code session} has a new nick: shows it in the cluster's member lists. */
-  void renamed(LiveSession session) {
+  /** {@code session} has a new nick: shows it in the cluster's member lists; returns the change's version. */
+  long renamed(LiveSession session) {
     try {
-      cluster.renamed(session.id(), session.nick());
+      return cluster.renamed(session.id(), session.nick());
     } catch (RuntimeException e) {
       log.warn("cluster presence unavailable; the new nick shows once it is back");
+      return 0;
     }
   }
 }

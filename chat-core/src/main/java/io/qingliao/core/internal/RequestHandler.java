@@ -111,12 +111,10 @@ final class RequestHandler {
       return;
     }
     hub.releaseNick(old, session);
-    if (hub.clustered() != null) {
-      hub.clustered().renamed(session);
-    }
+    long version = hub.clustered() == null ? 0 : hub.clustered().renamed(session);
     session.send(new ServerEvent.NickChanged(wanted, r.cid()));
     for (Room room : session.roomsSnapshot()) {
-      hub.delivery().nickChanged(session, room, old);
+      hub.delivery().nickChanged(session, room, old, version);
     }
   }
 

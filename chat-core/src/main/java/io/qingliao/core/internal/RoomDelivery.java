@@ -1,6 +1,7 @@
 package io.qingliao.core.internal;
 
 import io.qingliao.core.ChatMessage;
+import io.qingliao.core.ClusterBroker;
 import io.qingliao.core.ErrorCode;
 import io.qingliao.core.MessageDraft;
 import io.qingliao.core.MessageFilter;
@@ -157,10 +158,19 @@ final class RoomDelivery {
           room.addMember(session);
         }
         ClusterDelivery clustered = hub.clustered();
-        List<String> members = clustered == null ? room.memberNicks() : clustered.joined(room, session, isNew);
+        List<String> members;
+        long version = 0;
+        if (clustered == null) {
+          members = room.memberNicks();
+        } else {
+          ClusterBroker.Presence presence = clustered.joined(room, session, isNew);
+          members = presence.members();
+          version = presence.version();
+        }
         session.send(joinedReply(room, since, cid, members));
         if (isNew) {
-          notice(room, session, SystemKind.JOIN, session.nick(), null, session.nick() + " joined", members.size());
+          notice(room, session, SystemKind.JOIN, session.nick(), null, session.nick() + " joined", members.size(),
+              version);
           hub.listeners().joined(name, session.nick());
         }
         return;
@@ -235,14 +245,14 @@ final class RoomDelivery {
   }
 
   /** Tells the other members of {@code room} that {@code session} is now {@code nick}. */
-  void nickChanged(LiveSession session, Room room, String old) {
+  void nickChanged(LiveSession session, Room room, String old, long version) {
     hub.lockDelivery(room);
     try {
       if (room.contains(session)) {
         ClusterDelivery clustered = hub.clustered();
         notice(room, session, SystemKind.NICK, session.nick(), old,
             old + " is now known as " + session.nick(),
-            clustered == null ? room.memberNicks().size() : clustered.memberCount(room));
+            clustered == null ? room.memberNicks().size() : clustered.memberCount(room), version);
       }
     } finally {
       hub.unlockDelivery(room);
@@ -253,21 +263,22 @@ final class RoomDelivery {
     String nick = session.nick();
     ClusterDelivery clustered = hub.clustered();
     if (clustered == null) {
-      notice(room, session, SystemKind.LEAVE, nick, null, nick + " left", room.memberNicks().size());
+      notice(room, session, SystemKind.LEAVE, nick, null, nick + " left", room.memberNicks().size(), 0);
     } else {
       // The cluster's count comes back later, off this thread (which may be a transport's I/O thread).
-      clustered.left(room, session, count -> notice(room, session, SystemKind.LEAVE, nick, null, nick + " left", count));
+      clustered.left(room, session,
+          (count, version) -> notice(room, session, SystemKind.LEAVE, nick, null, nick + " left", count, version));
     }
   }
 
   /** Sends a system notice to the other members of {@code room} (and nodes); caller holds the delivery lock. */
   void notice(Room room, LiveSession subject, SystemKind kind, String nick, String old, String text,
-      int count) {
+      int count, long version) {
     ServerEvent.SystemEvent event =
         new ServerEvent.SystemEvent(room.name(), kind, nick, old, text, count, hub.clock().millis());
     room.fanOut(new RoomBroadcast(event), subject);
     if (hub.clustered() != null) {
-      hub.clustered().noticeOthers(event);
+      hub.clustered().noticeOthers(event, version);
     }
   }
 

@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP side of the server on the JDK's {@code com.sun.net.httpserver}: health, metrics, the
  * rooms REST API and the web page from the classpath folder {@code static/}. HTTPS when an
- * {@link SSLContext} is given. Requests run on a small bounded pool of daemon threads, not on
- * the server's single dispatcher thread; {@link #stop()} releases them.
+ * {@link SSLContext} is given. Requests run on a bounded pool of daemon threads, not on the
+ * server's single dispatcher thread; {@link #stop()} releases them. A client gets
+ * {@value #MAX_REQUEST_SECONDS} s to send its request and {@value #MAX_RESPONSE_SECONDS} s to take
+ * the answer, then its connection is closed.
  *
  * <p>Choices where PROTOCOL.md is silent: errors are {@code {"error","message"}} with the
  * protocol's codes where one fits ({@code bad_request}, {@code invalid_room}, {@code too_long},
@@ -40,8 +42,31 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpFrontend {
   private static final Logger log = LoggerFactory.getLogger(HttpFrontend.class);
-  private static final int WORKERS = 4;
+  /**
+   * Requests served at once. The JDK server reads a request (line, headers, body) on the worker
+   * that handles it, blocking, so each slow client holds a worker: with 4, four clients sending
+   * a byte now and then stalled the whole HTTP side. Idle workers end after 30 s.
+   */
+  private static final int WORKERS = 64;
   private static final int QUEUED_REQUESTS = 256;
+  /** Longest a client may take to send a request (and to take the answer), in seconds. */
+  static final int MAX_REQUEST_SECONDS = 10;
+  static final int MAX_RESPONSE_SECONDS = 30;
+
+  static {
+    // The JDK server's own request and response timers (off by default), which close a
+    // connection whose request or answer takes longer: slowloris clients cannot keep workers.
+    // They are read once per JVM, when its first JDK HTTP server is created; an embedder's own
+    // setting wins.
+    setIfAbsent("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+    setIfAbsent("sun.net.httpserver.maxRspTime", Integer.toString(MAX_RESPONSE_SECONDS));
+  }
+
+  private static void setIfAbsent(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
+    }
+  }
   private static final byte[] HEALTH = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
   private final HttpServer server;
