@@ -86,7 +86,10 @@ final class LuaScripts {
       return seq
       """);
 
-  /** ARGV: prefix, room, node, session, nick, ttl ms. Returns {order, values of live members...}. */
+  /**
+   * ARGV: prefix, room, node, session, nick, ttl ms. Returns {order, values of live members...};
+   * the order (from {@code P:joinorder}) is also the version of this presence change.
+   */
   static final Script JOIN = new Script(LIVE + """
       local prefix, room, node = ARGV[1], ARGV[2], ARGV[3]
       local order = redis.call('INCR', prefix .. ':joinorder')
@@ -100,10 +103,11 @@ final class LuaScripts {
       return out
       """);
 
-  /** ARGV: prefix, room, node, session. Returns the live member count after removing it. */
+  /** ARGV: prefix, room, node, session. Returns {live member count after removing it, version}. */
   static final Script LEAVE = new Script(LIVE + """
       redis.call('HDEL', ARGV[1] .. ':pres:' .. ARGV[2] .. ':' .. ARGV[3], ARGV[4])
-      return live(ARGV[1], ARGV[2], false)
+      local version = redis.call('INCR', ARGV[1] .. ':joinorder')
+      return {live(ARGV[1], ARGV[2], false), version}
       """);
 
   /** ARGV: prefix, room. Returns the values of live members. */
@@ -130,13 +134,13 @@ final class LuaScripts {
       return out
       """);
 
-  /** ARGV: prefix, node, session, then pairs (room, value): shows a new nick in presence. */
+  /** ARGV: prefix, node, session, then pairs (room, value): shows a new nick in presence; returns the version. */
   static final Script RENAME = new Script("""
       for i = 4, #ARGV, 2 do
         local pres = ARGV[1] .. ':pres:' .. ARGV[i] .. ':' .. ARGV[2]
         if redis.call('EXISTS', pres) == 1 then redis.call('HSET', pres, ARGV[3], ARGV[i + 1]) end
       end
-      return 1
+      return redis.call('INCR', ARGV[1] .. ':joinorder')
       """);
 
   /**

@@ -173,7 +173,7 @@ public final class RedisClusterBroker implements ClusterBroker {
   // ---- presence ----
 
   @Override
-  public List<String> join(RoomName room, String sessionId, String nick) {
+  public Presence join(RoomName room, String sessionId, String nick) {
     List<Object> reply;
     try {
       reply = redis.await(LuaScripts.JOIN.run(redis.async(), ScriptOutputType.MULTI, new String[0],
@@ -183,39 +183,42 @@ public final class RedisClusterBroker implements ClusterBroker {
       presence.markDirty();
       throw RedisConnections.unavailable(e);
     }
-    presence.joined(room, sessionId, nick, (Long) reply.get(0));
-    return nicksInOrder(reply.subList(1, reply.size()));
+    long order = (Long) reply.get(0);
+    presence.joined(room, sessionId, nick, order);
+    List<String> members = nicksInOrder(reply.subList(1, reply.size()));
+    return new Presence(members, members.size(), order);
   }
 
   @Override
-  public CompletableFuture<Integer> leave(RoomName room, String sessionId) {
+  public CompletableFuture<Presence> leave(RoomName room, String sessionId) {
     presence.left(room, sessionId);
-    CompletableFuture<Long> count;
+    CompletableFuture<List<Object>> reply;
     try {
-      count = LuaScripts.LEAVE.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
+      reply = LuaScripts.LEAVE.run(redis.async(), ScriptOutputType.MULTI, new String[0],
           keys.prefix, room.value(), nodeId, sessionId);
     } catch (RuntimeException e) {
-      count = CompletableFuture.failedFuture(e);
+      reply = CompletableFuture.failedFuture(e);
     }
-    CompletableFuture<Integer> result = new CompletableFuture<>();
-    count.whenCompleteAsync((n, e) -> {
+    CompletableFuture<Presence> result = new CompletableFuture<>();
+    reply.whenCompleteAsync((r, e) -> {
       if (e != null) {
         presence.markDirty();
         result.completeExceptionally(RedisConnections.unavailable(new RuntimeException(e.getMessage(), e)));
       } else {
-        result.complete(n.intValue());
+        result.complete(new Presence(List.of(), ((Long) r.get(0)).intValue(), (Long) r.get(1)));
       }
     }, redis.eventExecutor());
     return result;
   }
 
   @Override
-  public void renamed(String sessionId, String nick) {
+  public long renamed(String sessionId, String nick) {
     List<String> args = new ArrayList<>(List.of(keys.prefix, nodeId, sessionId));
     args.addAll(presence.renamed(sessionId, nick));
     try {
-      redis.await(LuaScripts.RENAME.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
+      Long version = redis.await(LuaScripts.RENAME.run(redis.async(), ScriptOutputType.INTEGER, new String[0],
           args.toArray(String[]::new)));
+      return version;
     } catch (RuntimeException e) {
       presence.markDirty();
       throw RedisConnections.unavailable(e);
@@ -223,9 +226,9 @@ public final class RedisClusterBroker implements ClusterBroker {
   }
 
   @Override
-  public void notice(ServerEvent.SystemEvent event) {
+  public void notice(ServerEvent.SystemEvent event, long version) {
     try {
-      redis.async().publish(keys.roomChannel(event.room()), RedisWire.notice(nodeId, event))
+      redis.async().publish(keys.roomChannel(event.room()), RedisWire.notice(nodeId, event, version))
           .exceptionally(e -> {
             log.debug("notice not published", e);
             return 0L;

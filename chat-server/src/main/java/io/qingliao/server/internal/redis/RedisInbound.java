@@ -59,7 +59,8 @@ final class RedisInbound extends RedisPubSubAdapter<String, String> {
         long seq = Long.parseLong(message.substring(1, newline));
         target.chat(RedisWire.chat(room, seq, message.substring(newline + 1)));
       } else if (message.charAt(0) == 'n' && !message.substring(1, newline).equals(nodeId)) {
-        target.notice(RedisWire.notice(room, message.substring(newline + 1)));
+        String json = message.substring(newline + 1);
+        target.notice(RedisWire.notice(room, json), RedisWire.noticeVersion(json));
       }
     } catch (RuntimeException e) {
       log.warn("cannot handle a message on {}", channel, e);

@@ -14,7 +14,8 @@ import java.util.Locale;
  * What the engine writes into Redis: a chat as compact JSON ({@code i} id, {@code f} from,
  * {@code t} text, {@code s} ts, {@code c} cid), the room and seq being the stream key and entry
  * id; and the messages on the channels: {@code cSEQ\nCHAT} (a chat), {@code nNODE\nNOTICE} (a
- * system notice of node NODE), {@code dDM} (a direct message).
+ * system notice of node NODE, with {@code v} the presence version it is about), {@code dDM} (a
+ * direct message).
  */
 final class RedisWire {
   private RedisWire() {}
@@ -43,8 +44,9 @@ final class RedisWire {
     return Long.parseLong(dash < 0 ? entryId : entryId.substring(0, dash));
   }
 
-  static String notice(String node, ServerEvent.SystemEvent e) {
+  static String notice(String node, ServerEvent.SystemEvent e, long version) {
     JsonObject o = new JsonObject();
+    o.addProperty("v", version);
     o.addProperty("k", e.event().name());
     o.addProperty("n", e.nick());
     if (e.old() != null) {
@@ -61,6 +63,12 @@ final class RedisWire {
     return new ServerEvent.SystemEvent(room, SystemKind.valueOf(o.get("k").getAsString().toUpperCase(Locale.ROOT)),
         o.get("n").getAsString(), optional(o, "o"), o.get("x").getAsString(), o.get("m").getAsInt(),
         o.get("s").getAsLong());
+  }
+
+  /** The presence version a notice is about (0 when absent). */
+  static long noticeVersion(String json) {
+    JsonElement v = JsonParser.parseString(json).getAsJsonObject().get("v");
+    return v == null ? 0 : v.getAsLong();
   }
 
   static String dm(ServerEvent.DirectMessage dm) {

@@ -116,7 +116,9 @@ public final class WebSocketFrontend extends WebSocketServer {
       Thread.currentThread().interrupt();
     }
     for (WsTransport transport : transports) {
-      transport.connection().closeConnection(CloseFrame.GOING_AWAY, CloseCodes.REASON_SHUTDOWN);
+      // Each close tells the hub, which tells the others in the room: one failure must not
+      // stop the rest from closing (or the server from stopping).
+      runQuietly(() -> transport.connection().closeConnection(CloseFrame.GOING_AWAY, CloseCodes.REASON_SHUTDOWN));
     }
     scheduler.shutdownNow();
     if (tlsTasks != null) {

@@ -6,6 +6,8 @@ import io.qingliao.core.OutboundFrame;
 import io.qingliao.core.SessionTransport;
 import io.qingliao.server.Identity;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -228,7 +230,13 @@ final class WsTransport implements SessionTransport {
     // races a close; a ready frame goes straight to the queue, and a frame that lands behind a
     // close frame is never read by the peer.
     conn.outQueue.add(frame);
-    server.onWriteDemand(conn);
+    try {
+      server.onWriteDemand(conn);
+    } catch (ClosedSelectorException | CancelledKeyException stopping) {
+      // The server is stopping (its selector is closed) or the connection is gone: nothing will
+      // be written. The library catches only the second; the first would reach the hub's caller.
+      return;
+    }
     server.metrics().framesOut(1, bytes);
   }
 
