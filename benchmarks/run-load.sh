@@ -116,6 +116,10 @@ load() { # scenario target port pid out extra...
     --server-flags="$flags" --note="$note$NICE_NOTE" "$@"
 }
 
+env_prefix=""
+[[ -z "${QUIET_LOAD:-}" ]] || env_prefix+="QUIET_LOAD=$QUIET_LOAD "
+[[ "$LOAD_NICE" == 0 ]] || env_prefix+="LOAD_NICE=$LOAD_NICE "
+env_prefix=${env_prefix% }
 for sc in "${scenarios[@]}"; do
   echo "== $sc: $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   extra=("$@")
@@ -159,5 +163,5 @@ for sc in "${scenarios[@]}"; do
   fi
   java -cp "$LOAD_CP" io.qingliao.benchmarks.load.LoadMain report --scenario="$sc" \
     --node="$OUT/$sc-node.json" --qingliao="$OUT/$sc-qingliao.json" --doc="$doc" --img-dir="$img" \
-    --command="benchmarks/run-load.sh $sc${extra[*]:+ ${extra[*]}}"
+    --command="$env_prefix benchmarks/run-load.sh $sc${extra[*]:+ ${extra[*]}}"
 done

@@ -9,6 +9,8 @@ import io.qingliao.core.MessageFilter;
 import io.qingliao.core.MessageStore;
 import io.qingliao.server.internal.http.HttpFrontend;
 import io.qingliao.server.internal.metrics.ServerMetrics;
+import io.qingliao.server.internal.redis.RedisClusterBroker;
+import io.qingliao.server.internal.redis.RedisSettings;
 import io.qingliao.server.internal.ws.WebSocketFrontend;
 import io.qingliao.server.internal.ws.WsSettings;
 import java.net.InetSocketAddress;
@@ -52,7 +54,8 @@ public final class ChatServer implements AutoCloseable {
 
   private ChatServer(Builder options) {
     this.options = options;
-    this.store = options.storeFactory.get();
+    ClusterBroker connected = options.clusterFactory == null ? null : options.clusterFactory.get(); // redis(...)
+    this.store = connected != null ? connected.store() : options.storeFactory.get();
     AtomicReference<Hub> hubRef = new AtomicReference<>();
     this.metrics = new ServerMetrics(hubRef::get);
     Hub.Builder hubBuilder = Hub.builder()
@@ -61,8 +64,9 @@ public final class ChatServer implements AutoCloseable {
         .filter(options.filter)
         .listener(metrics);
     options.listeners.forEach(hubBuilder::listener);
-    if (options.cluster != null) {
-      hubBuilder.cluster(options.cluster);
+    ClusterBroker cluster = connected != null ? connected : options.cluster;
+    if (cluster != null) {
+      hubBuilder.cluster(cluster);
     }
     this.hub = hubBuilder.build();
     hubRef.set(hub);
@@ -174,6 +178,8 @@ public final class ChatServer implements AutoCloseable {
     private MessageFilter filter = MessageFilter.ACCEPT_ALL;
     private final List<HubListener> listeners = new ArrayList<>();
     private ClusterBroker cluster;
+    /** Set by {@link #redis}: connects when the server is built. */
+    private Supplier<ClusterBroker> clusterFactory;
 
     private Builder() {}
 
@@ -209,6 +215,25 @@ public final class ChatServer implements AutoCloseable {
     public Builder cluster(ClusterBroker broker) {
       this.cluster = Objects.requireNonNull(broker, "broker");
       this.storeFactory = broker::store;
+      this.clusterFactory = null;
+      return this;
+    }
+
+    /**
+     * Makes this server one node of a cluster on Redis ({@code redis://host:port}): history,
+     * presence, nicks and fan-out are shared by every node on that Redis and key prefix
+     * ({@code qingliao}); see docs/redis-engine.md. Replaces any store set here. Connects when the
+     * server is built ({@code StoreUnavailableException} if Redis cannot be reached).
+     */
+    public Builder redis(String redisUrl) {
+      return redis(RedisSettings.defaults(Objects.requireNonNull(redisUrl, "redisUrl")));
+    }
+
+    /** {@link #redis(String)} with every setting of the Redis engine (Main's {@code --redis-*}). */
+    Builder redis(RedisSettings settings) {
+      Objects.requireNonNull(settings, "settings");
+      this.cluster = null;
+      this.clusterFactory = () -> RedisClusterBroker.connect(settings);
       return this;
     }
 

@@ -2,6 +2,8 @@ package io.qingliao.server;
 
 import io.qingliao.server.internal.cli.EnvironmentDefaults;
 import io.qingliao.server.internal.cli.ServerOptions;
+import io.qingliao.server.internal.redis.EngineOptions;
+import io.qingliao.server.internal.redis.RedisSettings;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -55,7 +57,9 @@ public final class Main {
   static Launch launch(String[] args, Map<String, String> env, PrintStream out, PrintStream err,
       Consumer<ChatServer> beforeAnnounce) {
     ServerOptions options = new ServerOptions();
+    EngineOptions engine = new EngineOptions(); // --engine, --redis-* (docs/redis-engine.md)
     CommandLine cmd = new CommandLine(options)
+        .addMixin("engine", engine)
         .setDefaultValueProvider(new EnvironmentDefaults(env))
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setOut(new PrintWriter(out, true))
@@ -73,6 +77,10 @@ public final class Main {
       }
       options.validate();
       builder = options.toBuilder();
+      RedisSettings redis = engine.redisSettings(cmd);
+      if (redis != null) {
+        builder.redis(redis);
+      }
     } catch (ParameterException e) {
       err.println("qingliao-server: " + e.getMessage());
       err.println("Try 'qingliao-server --help' for the options.");

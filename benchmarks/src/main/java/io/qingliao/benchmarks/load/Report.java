@@ -30,7 +30,7 @@ final class Report {
     String table = scenario.equals("conns") ? connsTable(node, q) : chatTable(node, q);
     System.out.println();
     System.out.println(table);
-    String command = a.string("command", "benchmarks/run-load.sh " + scenario);
+    String command = a.string("command", "benchmarks/run-load.sh " + scenario).strip();
     Path doc = Path.of(a.string("doc", "docs/benchmarks.md"));
     Path imgDir = Path.of(a.string("img-dir", "docs/img"));
     Files.createDirectories(imgDir);
