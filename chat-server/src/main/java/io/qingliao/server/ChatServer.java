@@ -54,8 +54,9 @@ public final class ChatServer implements AutoCloseable {
 
   private ChatServer(Builder options) {
     this.options = options;
-    ClusterBroker connected = options.clusterFactory == null ? null : options.clusterFactory.get(); // redis(...)
-    this.store = connected != null ? connected.store() : options.storeFactory.get();
+    // With a cluster engine the broker is the store: any store option is ignored.
+    ClusterBroker cluster = options.clusterFactory == null ? null : options.clusterFactory.get();
+    this.store = cluster != null ? cluster.store() : options.storeFactory.get();
     AtomicReference<Hub> hubRef = new AtomicReference<>();
     this.metrics = new ServerMetrics(hubRef::get);
     Hub.Builder hubBuilder = Hub.builder()
@@ -64,7 +65,6 @@ public final class ChatServer implements AutoCloseable {
         .filter(options.filter)
         .listener(metrics);
     options.listeners.forEach(hubBuilder::listener);
-    ClusterBroker cluster = connected != null ? connected : options.cluster;
     if (cluster != null) {
       hubBuilder.cluster(cluster);
     }
@@ -177,7 +177,6 @@ public final class ChatServer implements AutoCloseable {
     private HubConfig hubConfig = HubConfig.defaults();
     private MessageFilter filter = MessageFilter.ACCEPT_ALL;
     private final List<HubListener> listeners = new ArrayList<>();
-    private ClusterBroker cluster;
     /** Set by {@link #redis}: connects when the server is built. */
     private Supplier<ClusterBroker> clusterFactory;
 
@@ -213,9 +212,8 @@ public final class ChatServer implements AutoCloseable {
      * stores and fans out across nodes, and its store replaces any store set here.
      */
     public Builder cluster(ClusterBroker broker) {
-      this.cluster = Objects.requireNonNull(broker, "broker");
-      this.storeFactory = broker::store;
-      this.clusterFactory = null;
+      Objects.requireNonNull(broker, "broker");
+      this.clusterFactory = () -> broker;
       return this;
     }
 
@@ -232,7 +230,6 @@ public final class ChatServer implements AutoCloseable {
     /** {@link #redis(String)} with every setting of the Redis engine (Main's {@code --redis-*}). */
     Builder redis(RedisSettings settings) {
       Objects.requireNonNull(settings, "settings");
-      this.cluster = null;
       this.clusterFactory = () -> RedisClusterBroker.connect(settings);
       return this;
     }
