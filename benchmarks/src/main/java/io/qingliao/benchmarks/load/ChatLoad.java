@@ -2,7 +2,6 @@ package io.qingliao.benchmarks.load;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
@@ -26,9 +25,6 @@ import java.util.concurrent.locks.LockSupport;
  * harness nor in the server.
  */
 final class ChatLoad implements WsLoop.Listener {
-  private static final byte[] MARKER = "qlb:".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] ERROR = "\"type\":\"error\"".getBytes(StandardCharsets.US_ASCII);
-
   /** What one scenario asks for. */
   record Plan(String scenario, int rooms, int usersPerRoom, int senders, double ratePerSecond, int window,
       double warmupSeconds, double durationSeconds, double drainSeconds, int ioThreads, int maxMessages,
@@ -46,6 +42,7 @@ final class ChatLoad implements WsLoop.Listener {
     long duplicates;
     long errors;
     long sentInWindow;
+    final long[] parsed = new long[2];
   }
 
   private final Plan plan;
@@ -313,8 +310,7 @@ final class ChatLoad implements WsLoop.Listener {
     if (now >= warmupEnd && now < measureEnd) {
       stats[s.id % loops.length].sentInWindow++;
     }
-    String json = "{\"type\":\"chat\",\"text\":\"qlb:" + id + ":" + s.id + ":" + now + " 你好，轻聊！hello from the load test\"}";
-    s.writeFrame(0x1, json.getBytes(StandardCharsets.UTF_8));
+    s.writeFrame(0x1, ChatText.frame(id, s.id, now));
     return true;
   }
 
@@ -349,35 +345,14 @@ final class ChatLoad implements WsLoop.Listener {
       ready.incrementAndGet();
     }
     LoopStats st = stats[c.id % loops.length];
-    int m = indexOf(b, off, off + len, MARKER);
-    if (m < 0) {
-      if (indexOf(b, off, off + len, ERROR) >= 0) {
+    if (!ChatText.parse(b, off, len, st.parsed)) {
+      if (ChatText.isError(b, off, len)) {
         st.errors++;
       }
       return;
     }
-    int end = off + len;
-    int p = m + MARKER.length;
-    long id = 0;
-    while (p < end && b[p] >= '0' && b[p] <= '9') {
-      id = id * 10 + (b[p++] - '0');
-    }
-    p++; // ':'
-    while (p < end && b[p] >= '0' && b[p] <= '9') {
-      p++; // sender
-    }
-    p++;
-    boolean negative = p < end && b[p] == '-';
-    if (negative) {
-      p++;
-    }
-    long sentAt = 0;
-    while (p < end && b[p] >= '0' && b[p] <= '9') {
-      sentAt = sentAt * 10 + (b[p++] - '0');
-    }
-    if (negative) {
-      sentAt = -sentAt;
-    }
+    long id = st.parsed[0];
+    long sentAt = st.parsed[1];
     int mid = (int) id;
     if (id >= plan.maxMessages() || c.seen.get(mid)) {
       st.duplicates++;
@@ -467,23 +442,6 @@ final class ChatLoad implements WsLoop.Listener {
     while ((wait = nanoTime - System.nanoTime()) > 0) {
       Thread.sleep(Math.max(1, Math.min(wait / 1_000_000, 200)));
     }
-  }
-
-  private static int indexOf(byte[] b, int from, int to, byte[] needle) {
-    byte first = needle[0];
-    outer:
-    for (int i = from; i <= to - needle.length; i++) {
-      if (b[i] != first) {
-        continue;
-      }
-      for (int j = 1; j < needle.length; j++) {
-        if (b[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 
   static double ms(long nanos) {

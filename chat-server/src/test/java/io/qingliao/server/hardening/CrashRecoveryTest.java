@@ -9,6 +9,8 @@ import io.qingliao.core.RoomName;
 import io.qingliao.server.SqliteMessageStore;
 import io.qingliao.server.testing.NoLeakedThreads;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -136,6 +138,6 @@ class CrashRecoveryTest {
   }
 
   private static String encode(String room) {
-    return java.net.URLEncoder.encode(room, java.nio.charset.StandardCharsets.UTF_8);
+    return URLEncoder.encode(room, StandardCharsets.UTF_8);
   }
 }

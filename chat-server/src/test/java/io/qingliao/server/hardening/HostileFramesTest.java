@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import io.qingliao.server.ChatServer;
 import io.qingliao.server.testing.NoLeakedThreads;
 import io.qingliao.server.testing.TestServers;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -256,7 +257,7 @@ class HostileFramesTest {
     String text = "片段".repeat(2_000);
     byte[] whole = ("{\"type\":\"chat\",\"cid\":\"frag\",\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8);
     // 4,000 frames of three bytes (UTF-8 characters split across frames too), written in one go.
-    java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
     int size = (whole.length + 3_999) / 4_000;
     for (int at = 0; at < whole.length; at += size) {
       int end = Math.min(whole.length, at + size);
@@ -295,7 +296,7 @@ class HostileFramesTest {
     // may come in at most 4,096 of them.
     for (int payload : new int[] {0, 1}) {
       HostileSocket tiny = hostile("?nick=tiny" + payload);
-      java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+      ByteArrayOutputStream wire = new ByteArrayOutputStream();
       wire.writeBytes(HostileSocket.frame(HostileSocket.TEXT, false, new byte[] {'a'}));
       for (int i = 0; i < 20_000; i++) {
         wire.writeBytes(HostileSocket.frame(HostileSocket.CONTINUATION, false, new byte[payload]));
@@ -362,7 +363,7 @@ class HostileFramesTest {
     start(TestServers.memory());
     HostileSocket observer = hostile("?nick=observer");
     HostileSocket flood = hostile("?nick=flood");
-    java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
     for (int i = 0; i < 5_000; i++) {
       wire.writeBytes(HostileSocket.frame(HostileSocket.BINARY, true, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
     }
@@ -412,7 +413,7 @@ class HostileFramesTest {
   }
 
   private static byte[] concat(byte[]... parts) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] part : parts) {
       out.writeBytes(part);
     }

@@ -2,6 +2,7 @@ package io.qingliao.server.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.qingliao.core.RoomName;
 import io.qingliao.server.ChatServer;
 import io.qingliao.server.testing.NoLeakedThreads;
 import java.io.ByteArrayOutputStream;
@@ -88,7 +89,7 @@ class HttpAbuseTest {
         int headEnd = text.indexOf("\r\n\r\n");
         if (headEnd >= 0) {
           String lengthLine = text.substring(0, headEnd).lines()
-              .filter(l -> l.toLowerCase().startsWith("content-length:")).findFirst().orElse(null);
+              .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")).findFirst().orElse(null);
           if (lengthLine != null && text.length() - headEnd - 4 >= Integer.parseInt(lengthLine.substring(15).trim())) {
             break;
           }
@@ -156,7 +157,7 @@ class HttpAbuseTest {
       answers.put(type, status(exchange(post(type, "", body.length), body)));
     }
     assertThat(answers).allSatisfy((type, status) -> assertThat(status).as(type).startsWith("HTTP/1.1 415"));
-    assertThat(server.hub().history(io.qingliao.core.RoomName.LOBBY, Long.MAX_VALUE, 100))
+    assertThat(server.hub().history(RoomName.LOBBY, Long.MAX_VALUE, 100))
         .noneMatch(m -> m.text().equals("hi"));
     healthy.assertStillChatting();
   }
@@ -191,7 +192,7 @@ class HttpAbuseTest {
       wrong.put("invalid UTF-8", status(answer));
     }
     assertThat(wrong).isEmpty();
-    assertThat(server.hub().history(io.qingliao.core.RoomName.LOBBY, Long.MAX_VALUE, 100))
+    assertThat(server.hub().history(RoomName.LOBBY, Long.MAX_VALUE, 100))
         .allMatch(m -> m.from().startsWith("healthy-"));
     healthy.assertStillChatting();
   }

@@ -3,10 +3,13 @@ package io.qingliao.server.hardening;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.qingliao.core.RoomName;
 import io.qingliao.core.HubListener;
 import io.qingliao.server.ChatServer;
 import io.qingliao.server.testing.NoLeakedThreads;
 import io.qingliao.server.testing.TestServers;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -84,8 +87,7 @@ class OverloadTest {
     HostileSocket flood = HostileSocket.upgraded(server.wsPort(), "/?nick=flooder");
     open.add(flood);
     flood.awaitJson("joined");
-    StringBuilder burst = new StringBuilder();
-    java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
     for (int i = 0; i < 2_000; i++) {
       wire.writeBytes(HostileSocket.frame(HostileSocket.TEXT, true,
           ("{\"type\":\"chat\",\"text\":\"spam " + i + "\",\"cid\":\"s" + i + "\"}").getBytes(StandardCharsets.UTF_8)));
@@ -109,17 +111,16 @@ class OverloadTest {
         acks++;
       } else if (text.contains("\"rate_limited\"")) {
         if (firstLimitedCid == null) {
-          firstLimitedCid = com.google.gson.JsonParser.parseString(text).getAsJsonObject().get("cid").getAsString();
+          firstLimitedCid = JsonParser.parseString(text).getAsJsonObject().get("cid").getAsString();
         }
         limited++;
       }
     }
-    burst.append(acks);
     assertThat(acks).as("the burst (40) and what refilled").isBetween(40, 80);
     assertThat(limited).isGreaterThanOrEqualTo(100);
     assertThat(firstLimitedCid).as("each refusal carries its frame's cid").isEqualTo("s" + acks);
     healthy.assertStillChatting();
-    assertThat(server.hub().members(io.qingliao.core.RoomName.LOBBY)).doesNotContain("flooder");
+    assertThat(server.hub().members(RoomName.LOBBY)).doesNotContain("flooder");
   }
 
   /**
@@ -230,7 +231,7 @@ class OverloadTest {
   private static final int ROOMS = 10;
 
   private long seq(String room) {
-    return server.hub().room(new io.qingliao.core.RoomName(room)).orElseThrow().seq();
+    return server.hub().room(new RoomName(room)).orElseThrow().seq();
   }
 
   /**

@@ -6,7 +6,6 @@ import com.google.gson.JsonObject;
 import io.qingliao.server.ChatServer;
 import io.qingliao.server.testing.NoLeakedThreads;
 import io.qingliao.server.testing.RecordingWebSocket;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
