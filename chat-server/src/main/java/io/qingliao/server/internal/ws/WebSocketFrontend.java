@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -114,6 +115,10 @@ public final class WebSocketFrontend extends WebSocketServer {
       stop((int) Math.max(1, timeout.toMillis()), CloseCodes.REASON_SHUTDOWN);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (ClosedSelectorException e) {
+      // The library's stop() sends each client its close frame while its selector thread may
+      // already have closed the selector (seen with hundreds of clients): the rest are cut below.
+      log.debug("selector closed while the library was closing connections");
     }
     for (WsTransport transport : transports) {
       // Each close tells the hub, which tells the others in the room: one failure must not
@@ -179,6 +184,7 @@ public final class WebSocketFrontend extends WebSocketServer {
   @Override
   public void onOpen(WebSocket conn, ClientHandshake handshake) {
     WsTransport transport = conn.getAttachment();
+    transport.upgraded();
     Identity identity = transport.identity();
     if (identity == null) {
       metrics.connectionRefused("unauthorized");

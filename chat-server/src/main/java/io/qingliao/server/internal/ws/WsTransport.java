@@ -43,6 +43,7 @@ final class WsTransport implements SessionTransport {
   private volatile HandshakeRequest request;
   private volatile Identity identity;
   private volatile HubSession session;
+  private volatile boolean upgraded;
   private boolean ended;
 
   WsTransport(WebSocketImpl conn, WebSocketFrontend server) {
@@ -157,6 +158,11 @@ final class WsTransport implements SessionTransport {
     }
   }
 
+  /** The handshake is done: from now on a close waits for the client's close frame. */
+  void upgraded() {
+    upgraded = true;
+  }
+
   /** A data frame arrived: the idle clock starts again. */
   void frameReceived() {
     lastFrameAt = System.nanoTime();
@@ -196,8 +202,9 @@ final class WsTransport implements SessionTransport {
       }
       if (deadline != 0 && now - deadline > 0) {
         conn.closeConnection(closeCode, closeReason);
-      } else if (!conn.isOpen() && conn.isFlushAndClose() && conn.outQueue.isEmpty()) {
+      } else if (!upgraded && conn.isFlushAndClose() && conn.outQueue.isEmpty()) {
         // A refused handshake (403, 503) whose answer is written: nothing more to wait for.
+        // (A WebSocket that was open waits for the client's close frame, up to the deadline.)
         conn.closeConnection(closeCode, closeReason);
       }
       return;
@@ -207,7 +214,7 @@ final class WsTransport implements SessionTransport {
         server.idle(this);
         close(CloseCodes.IDLE, CloseCodes.REASON_IDLE);
       }
-    } else if (!conn.isClosed() && conn.isFlushAndClose() && conn.outQueue.isEmpty()) {
+    } else if (!upgraded && !conn.isClosed() && conn.isFlushAndClose() && conn.outQueue.isEmpty()) {
       // A handshake the library refused itself (no key, wrong version, not WebSocket at all):
       // it answers 404 and means to close once that is written, but for a connection that never
       // got a draft it does not (Java-WebSocket 1.6.0), so the socket would stay until the
