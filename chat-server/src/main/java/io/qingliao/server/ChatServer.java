@@ -133,7 +133,7 @@ public final class ChatServer implements AutoCloseable {
       return;
     }
     boolean wasStarted = started.get();
-    websocket.shutdown(timeout);
+    runQuietly("WebSocket side", () -> websocket.shutdown(timeout));
     HttpFrontend h = http;
     if (h != null) {
       runQuietly("HTTP side", h::stop);

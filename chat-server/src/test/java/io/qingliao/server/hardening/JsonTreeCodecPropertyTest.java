@@ -21,14 +21,16 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 
 /**
  * chat-core's codec fed generated JSON <em>values</em> (trees of objects, arrays, strings,
  * numbers of every size, booleans and nulls), where its own property test feeds strings:
  * decoding never throws and always gives a value or an error, and whatever decodes to a
- * request encodes back to JSON that decodes to the same request. Pure computation: no thread,
- * no socket (jqwik runs these, not Jupiter, so Jupiter extensions do not apply here).
+ * request encodes back to JSON that decodes to the same request. jqwik runs these, not Jupiter:
+ * {@link PropertyLimits} stands in for {@code @Timeout} and {@code NoLeakedThreads}.
  */
+@AddLifecycleHook(PropertyLimits.class)
 class JsonTreeCodecPropertyTest {
   private static final List<String> TYPES =
       List.of("chat", "join", "leave", "history", "members", "nick", "dm", "ping", "pong", "welcome", "x");
