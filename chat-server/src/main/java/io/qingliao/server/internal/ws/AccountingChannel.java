@@ -20,6 +20,8 @@ import org.java_websocket.enums.ReadyState;
  *   <li>It counts the bytes of our frames as the selector writes them, so that
  *       {@link WsTransport#queuedBytes()} is a counter rather than a walk over the library's
  *       unbounded output queue. Our frames are the read-only buffers of {@link ServerFrames}.
+ *   <li>It tells the transport when the last queued buffer is written, so that write demand is
+ *       signalled once per burst of frames rather than once per frame.
  *   <li>It keeps the raw request line of the handshake: the library reads it as US-ASCII, which
  *       turns a query written in raw UTF-8 ({@code ?room=大厅}, as some clients send it) into
  *       replacement characters.
@@ -65,12 +67,19 @@ final class AccountingChannel implements WrappedByteChannel {
     if (replacement != null) {
       return writeInstead(src, replacement);
     }
-    if (!src.isReadOnly()) {
-      return delegate.write(src);
+    int written;
+    if (src.isReadOnly()) {
+      int before = src.remaining();
+      written = delegate.write(src);
+      transport.written(before - src.remaining());
+    } else {
+      written = delegate.write(src);
     }
-    int before = src.remaining();
-    int written = delegate.write(src);
-    transport.written(before - src.remaining());
+    if (!src.hasRemaining() && transport.connection().outQueue.size() <= 1) {
+      // The library is about to take this buffer off the queue and, finding nothing behind it,
+      // drop write interest: the next frame must signal demand again.
+      transport.drained();
+    }
     return written;
   }
 

@@ -8,6 +8,7 @@ import io.qingliao.server.Identity;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +25,10 @@ import org.java_websocket.framing.CloseFrame;
  * {@link ServerFrames}) and counted in {@link #queued}; {@link AccountingChannel} subtracts them
  * as the selector writes them. Nothing here blocks: closing is handed to the server's scheduler,
  * because the library closes under the connection's monitor and calls back into the hub.
+ *
+ * <p>Write demand (the selector's interest in writing, and its wake-up) is signalled once per
+ * burst, not once per frame: {@link #writeSignalled} is set by the frame that finds the queue
+ * drained and cleared by {@link AccountingChannel} when it has written the last queued buffer.
  */
 final class WsTransport implements SessionTransport {
   /** How long a close handshake may take before the TCP connection is cut. */
@@ -34,6 +39,8 @@ final class WsTransport implements SessionTransport {
   private final AtomicLong queued = new AtomicLong();
   private final AtomicBoolean holdsSlot = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
+  /** Write demand has been signalled and the selector has not yet written the last queued buffer. */
+  private final AtomicBoolean writeSignalled = new AtomicBoolean();
   private final long acceptedAt = System.nanoTime();
   private volatile long lastFrameAt = acceptedAt;
   private volatile long closeDeadline;
@@ -183,6 +190,15 @@ final class WsTransport implements SessionTransport {
     queued.addAndGet(-bytes);
   }
 
+  /**
+   * Called by {@link AccountingChannel} on the selector thread when it has written the last
+   * buffer queued: the next frame signals write demand again. A frame queued after this is seen
+   * by the selector's next look at the queue, or signals itself.
+   */
+  void drained() {
+    writeSignalled.set(false);
+  }
+
   /** The connection is gone: forget what it still had queued. */
   void closed() {
     closing.set(true);
@@ -210,6 +226,11 @@ final class WsTransport implements SessionTransport {
       return;
     }
     if (conn.isOpen()) {
+      if (!conn.outQueue.isEmpty() && !selectorWantsWrite()) {
+        // The library's own race: a frame queued just after the selector's last look at the
+        // queue, whose demand the selector then overwrote with read interest. Write it now.
+        signalWriteDemand();
+      }
       if (session != null && now - lastFrameAt > idleNanos) {
         server.idle(this);
         close(CloseCodes.IDLE, CloseCodes.REASON_IDLE);
@@ -236,15 +257,40 @@ final class WsTransport implements SessionTransport {
     // The library's send() would encode again and throw WebsocketNotConnectedException when it
     // races a close; a ready frame goes straight to the queue, and a frame that lands behind a
     // close frame is never read by the peer.
+    boolean alreadySignalled = writeSignalled.getAndSet(true);
     conn.outQueue.add(frame);
-    try {
-      server.onWriteDemand(conn);
-    } catch (ClosedSelectorException | CancelledKeyException stopping) {
-      // The server is stopping (its selector is closed) or the connection is gone: nothing will
-      // be written. The library catches only the second; the first would reach the hub's caller.
+    // One wake-up per burst: only the frame that finds the demand cleared signals it (changing
+    // the interest set and waking the selector costs a system call each). Should the selector
+    // have overwritten a signalled demand (see sweep), this frame signals again.
+    if ((!alreadySignalled || !selectorWantsWrite()) && !signalWriteDemand()) {
       return;
     }
     server.metrics().framesOut(1, bytes);
+  }
+
+  /** Asks the selector to write this connection's queue; false once the server or connection is gone. */
+  private boolean signalWriteDemand() {
+    try {
+      server.onWriteDemand(conn);
+      return true;
+    } catch (ClosedSelectorException | CancelledKeyException stopping) {
+      // The server is stopping (its selector is closed) or the connection is gone: nothing will
+      // be written. The library catches only the second; the first would reach the hub's caller.
+      return false;
+    }
+  }
+
+  /** True while the selector is asked to write this connection (or its key is gone: nothing to ask). */
+  private boolean selectorWantsWrite() {
+    SelectionKey key = conn.getSelectionKey();
+    if (key == null) {
+      return true;
+    }
+    try {
+      return (key.interestOps() & SelectionKey.OP_WRITE) != 0;
+    } catch (CancelledKeyException gone) {
+      return true;
+    }
   }
 
   /**
