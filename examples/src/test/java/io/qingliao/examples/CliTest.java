@@ -1,5 +1,6 @@
 package io.qingliao.examples;
 
+import io.qingliao.server.testing.NoLeakedThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.qingliao.client.ChatClient;

@@ -25,7 +25,8 @@ public final class TaskRecorder {
   public record Event(String kind, Object value, String thread) {
   }
 
-  private static final Duration WAIT = Duration.ofSeconds(5);
+  // Generous: the first connection in a cold test JVM on a busy 2-core machine can take seconds.
+  private static final Duration WAIT = Duration.ofSeconds(15);
 
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final Set<String> threads = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
