@@ -4,6 +4,7 @@ import io.qingliao.core.ChatMessage;
 import io.qingliao.core.MessageDraft;
 import io.qingliao.core.RoomName;
 import io.qingliao.core.StoreUnavailableException;
+import io.qingliao.server.internal.batch.WriteBatch;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -232,8 +233,12 @@ public final class GroupCommitWriter implements AutoCloseable {
       failing = false;
     }
     lastSeqs.forEach(RoomSequence::committed);
-    for (PendingAppend pending : live) {
-      pending.future().complete(pending.message());
+    // Completing a future broadcasts its chat; in one scope, each member gets the whole
+    // commit's chats in one write rather than one write per chat.
+    try (WriteBatch scope = WriteBatch.open()) {
+      for (PendingAppend pending : live) {
+        pending.future().complete(pending.message());
+      }
     }
   }
 

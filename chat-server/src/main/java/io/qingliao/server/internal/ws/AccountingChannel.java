@@ -17,11 +17,8 @@ import org.java_websocket.enums.ReadyState;
  *
  * <ul>
  *   <li>It ends a connection whose handshake goes past {@link #MAX_HANDSHAKE_BYTES} (431).
- *   <li>It counts the bytes of our frames as the selector writes them, so that
- *       {@link WsTransport#queuedBytes()} is a counter rather than a walk over the library's
- *       unbounded output queue. Our frames are the read-only buffers of {@link ServerFrames}.
- *   <li>It tells the transport when the last queued buffer is written, so that write demand is
- *       signalled once per burst of frames rather than once per frame.
+ *   <li>It lets the transport's {@link Outbox} write the hub's frames: after the library's own
+ *       buffers, and never in the middle of one of them (nor they in the middle of a frame).
  *   <li>It keeps the raw request line of the handshake: the library reads it as US-ASCII, which
  *       turns a query written in raw UTF-8 ({@code ?room=大厅}, as some clients send it) into
  *       replacement characters.
@@ -63,24 +60,26 @@ final class AccountingChannel implements WrappedByteChannel {
 
   @Override
   public int write(ByteBuffer src) throws IOException {
+    // Only the library's own buffers come through here (the handshake's answer, ping, pong,
+    // close): the hub's frames go through the transport's Outbox, whose monitor every write holds.
     ByteBuffer replacement = refusal;
     if (replacement != null) {
       return writeInstead(src, replacement);
     }
-    int written;
-    if (src.isReadOnly()) {
-      int before = src.remaining();
-      written = delegate.write(src);
-      transport.written(before - src.remaining());
-    } else {
-      written = delegate.write(src);
+    Outbox outbox = transport.outbox();
+    synchronized (outbox) {
+      if (!outbox.finishStartedFrame()) {
+        return 0; // the selector comes back when the socket has room
+      }
+      int written = delegate.write(src);
+      if (!src.hasRemaining() && transport.connection().outQueue.size() <= 1 && outbox.writeFromSelector()) {
+        // The library's queue is done and frames of ours still wait: the library is about to
+        // drop write interest (it only asks us once its queue is empty), so ask again, from
+        // another thread, after it has. The periodic sweep is the backstop.
+        transport.signalWriteDemandLater();
+      }
+      return written;
     }
-    if (!src.hasRemaining() && transport.connection().outQueue.size() <= 1) {
-      // The library is about to take this buffer off the queue and, finding nothing behind it,
-      // drop write interest: the next frame must signal demand again.
-      transport.drained();
-    }
-    return written;
   }
 
   /** Writes {@code replacement} in place of the library's response, consuming {@code src} once done. */
@@ -189,13 +188,21 @@ final class AccountingChannel implements WrappedByteChannel {
 
   @Override
   public boolean isNeedWrite() {
-    return delegate instanceof WrappedByteChannel w && w.isNeedWrite();
+    return transport.outbox().hasWaiting() || delegate instanceof WrappedByteChannel w && w.isNeedWrite();
   }
 
+  /** The library's queue is empty: TLS leftovers first, then the frames that wait in the outbox. */
   @Override
   public void writeMore() throws IOException {
-    if (delegate instanceof WrappedByteChannel w) {
-      w.writeMore();
+    Outbox outbox = transport.outbox();
+    synchronized (outbox) {
+      if (delegate instanceof WrappedByteChannel w && w.isNeedWrite()) {
+        w.writeMore();
+        if (w.isNeedWrite()) {
+          return;
+        }
+      }
+      outbox.writeFromSelector();
     }
   }
 

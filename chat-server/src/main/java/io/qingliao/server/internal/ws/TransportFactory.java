@@ -14,7 +14,7 @@ import org.java_websocket.drafts.Draft;
 /**
  * The library's hook at accept time: wraps each new connection's channel (plain or TLS, from
  * {@code delegate}) in an {@link AccountingChannel}, gives the connection its
- * {@link WsTransport} as attachment, and bounds the socket's send buffer.
+ * {@link WsTransport} (with its {@link Outbox}) as attachment, and bounds the socket's send buffer.
  */
 final class TransportFactory implements WebSocketServerFactory {
   /**
@@ -49,7 +49,7 @@ final class TransportFactory implements WebSocketServerFactory {
     WebSocketImpl conn = (WebSocketImpl) key.attachment();
     WsTransport transport = server.accepted(conn);
     AccountingChannel accounting = new AccountingChannel(wrapped, transport);
-    transport.channel(accounting);
+    transport.channel(accounting, new Outbox(conn, transport, wrapped));
     return accounting;
   }
 

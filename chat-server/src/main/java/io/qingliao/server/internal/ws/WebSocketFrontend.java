@@ -5,6 +5,7 @@ import io.qingliao.core.ConnectRequest;
 import io.qingliao.core.Hub;
 import io.qingliao.core.HubSession;
 import io.qingliao.server.Identity;
+import io.qingliao.server.internal.batch.WriteBatch;
 import io.qingliao.server.internal.metrics.ServerMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -183,6 +184,14 @@ public final class WebSocketFrontend extends WebSocketServer {
 
   @Override
   public void onOpen(WebSocket conn, ClientHandshake handshake) {
+    // The welcome, the history replay and the room's join notices go out one write per
+    // connection (see WriteBatch); the same for every callback below that reaches the hub.
+    try (WriteBatch batch = WriteBatch.open()) {
+      openSession(conn);
+    }
+  }
+
+  private void openSession(WebSocket conn) {
     WsTransport transport = conn.getAttachment();
     transport.upgraded();
     Identity identity = transport.identity();
@@ -212,7 +221,9 @@ public final class WebSocketFrontend extends WebSocketServer {
     HubSession session = transport.session();
     if (session != null) {
       transport.frameReceived();
-      session.onText(message);
+      try (WriteBatch batch = WriteBatch.open()) {
+        session.onText(message);
+      }
     }
   }
 
@@ -222,7 +233,9 @@ public final class WebSocketFrontend extends WebSocketServer {
     HubSession session = transport.session();
     if (session != null) {
       transport.frameReceived();
-      session.onBinary(message);
+      try (WriteBatch batch = WriteBatch.open()) {
+        session.onBinary(message);
+      }
     }
   }
 
@@ -232,7 +245,9 @@ public final class WebSocketFrontend extends WebSocketServer {
     HubSession session = transport.end();
     if (session != null) {
       metrics.connectionClosed();
-      session.onClose(code, reason);
+      try (WriteBatch batch = WriteBatch.open()) {
+        session.onClose(code, reason);
+      }
       log.debug("disconnected {} ({}): {} {}{}", session.nick(), session.id(), code, reason,
           remote ? " by the client" : "");
     }

@@ -9,10 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
-import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.framing.CloseFrame;
 
@@ -21,14 +19,11 @@ import org.java_websocket.framing.CloseFrame;
  * handshake is done, and the state the WebSocket side keeps for it (identity, idle clock,
  * connection slot, close deadline).
  *
- * <p>Frames are appended straight to the library's output queue as ready-made bytes (see
- * {@link ServerFrames}) and counted in {@link #queued}; {@link AccountingChannel} subtracts them
- * as the selector writes them. Nothing here blocks: closing is handed to the server's scheduler,
- * because the library closes under the connection's monitor and calls back into the hub.
- *
- * <p>Write demand (the selector's interest in writing, and its wake-up) is signalled once per
- * burst, not once per frame: {@link #writeSignalled} is set by the frame that finds the queue
- * drained and cleared by {@link AccountingChannel} when it has written the last queued buffer.
+ * <p>Frames are ready-made bytes ({@link ServerFrames}) handed to the connection's
+ * {@link Outbox}, which writes them at once or keeps them until the socket has room. Nothing
+ * here blocks: closing is handed to the server's scheduler, because the library closes under
+ * the connection's monitor and calls back into the hub; and a close waits for the frames sent
+ * before it (an error, then the close that explains it).
  */
 final class WsTransport implements SessionTransport {
   /** How long a close handshake may take before the TCP connection is cut. */
@@ -36,17 +31,15 @@ final class WsTransport implements SessionTransport {
 
   private final WebSocketImpl conn;
   private final WebSocketFrontend server;
-  private final AtomicLong queued = new AtomicLong();
   private final AtomicBoolean holdsSlot = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
-  /** Write demand has been signalled and the selector has not yet written the last queued buffer. */
-  private final AtomicBoolean writeSignalled = new AtomicBoolean();
   private final long acceptedAt = System.nanoTime();
   private volatile long lastFrameAt = acceptedAt;
   private volatile long closeDeadline;
   private volatile int closeCode = CloseCodes.GOING_AWAY;
   private volatile String closeReason = "";
   private volatile AccountingChannel channel;
+  private Outbox outbox;
   private volatile HandshakeRequest request;
   private volatile Identity identity;
   private volatile HubSession session;
@@ -81,29 +74,35 @@ final class WsTransport implements SessionTransport {
       return;
     }
     if (code == CloseCodes.SLOW_CONSUMER) {
-      dropQueuedFrames();
+      outbox.dropWaiting();
     }
     closeCode = code;
     closeReason = reason;
     closeDeadline = System.nanoTime() + CLOSE_GRACE_NANOS;
-    server.runLater(() -> {
+    outbox.whenDrained(() -> server.runLater(() -> {
       try {
         conn.close(code, reason);
       } catch (RuntimeException e) {
         conn.closeConnection(code, reason);
       }
-    });
+    }));
   }
 
   @Override
   public long queuedBytes() {
-    return queued.get();
+    return outbox.waitingBytes();
   }
 
   // Life cycle, called by WebSocketFrontend --------------------------------------------------------
 
-  void channel(AccountingChannel channel) {
+  /** Called once, at accept, before any frame can be sent. */
+  void channel(AccountingChannel channel, Outbox outbox) {
     this.channel = channel;
+    this.outbox = outbox;
+  }
+
+  Outbox outbox() {
+    return outbox;
   }
 
   /** Remembers what the handshake asked for and who the authenticator says the client is (null: refused). */
@@ -185,25 +184,11 @@ final class WsTransport implements SessionTransport {
     return holdsSlot.compareAndSet(true, false);
   }
 
-  /** Called by {@link AccountingChannel} when the selector has written {@code bytes} of our frames. */
-  void written(long bytes) {
-    queued.addAndGet(-bytes);
-  }
-
-  /**
-   * Called by {@link AccountingChannel} on the selector thread when it has written the last
-   * buffer queued: the next frame signals write demand again. A frame queued after this is seen
-   * by the selector's next look at the queue, or signals itself.
-   */
-  void drained() {
-    writeSignalled.set(false);
-  }
-
   /** The connection is gone: forget what it still had queued. */
   void closed() {
     closing.set(true);
     conn.outQueue.clear();
-    queued.set(0);
+    outbox.close();
   }
 
   /**
@@ -226,9 +211,9 @@ final class WsTransport implements SessionTransport {
       return;
     }
     if (conn.isOpen()) {
-      if (!conn.outQueue.isEmpty() && !selectorWantsWrite()) {
-        // The library's own race: a frame queued just after the selector's last look at the
-        // queue, whose demand the selector then overwrote with read interest. Write it now.
+      if ((!conn.outQueue.isEmpty() || outbox.hasWaiting()) && !selectorWantsWrite()) {
+        // The selector's race: demand signalled just after its last look at the queues, which
+        // it then overwrote with read interest. Write now what waits.
         signalWriteDemand();
       }
       if (session != null && now - lastFrameAt > idleNanos) {
@@ -253,23 +238,12 @@ final class WsTransport implements SessionTransport {
       return;
     }
     int bytes = frame.remaining();
-    queued.addAndGet(bytes);
-    // The library's send() would encode again and throw WebsocketNotConnectedException when it
-    // races a close; a ready frame goes straight to the queue, and a frame that lands behind a
-    // close frame is never read by the peer.
-    boolean alreadySignalled = writeSignalled.getAndSet(true);
-    conn.outQueue.add(frame);
-    // One wake-up per burst: only the frame that finds the demand cleared signals it (changing
-    // the interest set and waking the selector costs a system call each). Should the selector
-    // have overwritten a signalled demand (see sweep), this frame signals again.
-    if ((!alreadySignalled || !selectorWantsWrite()) && !signalWriteDemand()) {
-      return;
-    }
+    outbox.send(frame);
     server.metrics().framesOut(1, bytes);
   }
 
-  /** Asks the selector to write this connection's queue; false once the server or connection is gone. */
-  private boolean signalWriteDemand() {
+  /** Asks the selector to write this connection; false once the server or connection is gone. */
+  boolean signalWriteDemand() {
     try {
       server.onWriteDemand(conn);
       return true;
@@ -278,6 +252,11 @@ final class WsTransport implements SessionTransport {
       // be written. The library catches only the second; the first would reach the hub's caller.
       return false;
     }
+  }
+
+  /** {@link #signalWriteDemand()} from the scheduler thread, after the selector's current pass. */
+  void signalWriteDemandLater() {
+    server.runLater(this::signalWriteDemand);
   }
 
   /** True while the selector is asked to write this connection (or its key is gone: nothing to ask). */
@@ -290,20 +269,6 @@ final class WsTransport implements SessionTransport {
       return (key.interestOps() & SelectionKey.OP_WRITE) != 0;
     } catch (CancelledKeyException gone) {
       return true;
-    }
-  }
-
-  /**
-   * Drops the frames still waiting for a slow consumer. A frame the selector has started to
-   * write (position above 0) stays, so that the close frame follows a whole frame.
-   */
-  private void dropQueuedFrames() {
-    for (Iterator<ByteBuffer> it = conn.outQueue.iterator(); it.hasNext(); ) {
-      ByteBuffer frame = it.next();
-      if (frame.isReadOnly() && frame.position() == 0) {
-        it.remove();
-        queued.addAndGet(-frame.remaining());
-      }
     }
   }
 }
