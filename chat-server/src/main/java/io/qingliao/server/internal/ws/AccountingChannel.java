@@ -186,12 +186,18 @@ final class AccountingChannel implements WrappedByteChannel {
     delegate.close();
   }
 
+  /**
+   * Asked by the library last thing before it drops write interest. A buffer of its own queued
+   * since it last looked (a close frame, say) counts too: its demand for writing may just have
+   * been overwritten by the library's own read-only interest, and would then wait for the sweep.
+   */
   @Override
   public boolean isNeedWrite() {
-    return transport.outbox().hasWaiting() || delegate instanceof WrappedByteChannel w && w.isNeedWrite();
+    return !transport.connection().outQueue.isEmpty() || transport.outbox().hasWaiting()
+        || delegate instanceof WrappedByteChannel w && w.isNeedWrite();
   }
 
-  /** The library's queue is empty: TLS leftovers first, then the frames that wait in the outbox. */
+  /** The library's queue was empty: TLS leftovers first, then the frames that wait in the outbox. */
   @Override
   public void writeMore() throws IOException {
     Outbox outbox = transport.outbox();
@@ -202,7 +208,9 @@ final class AccountingChannel implements WrappedByteChannel {
           return;
         }
       }
-      outbox.writeFromSelector();
+      if (transport.connection().outQueue.isEmpty()) {
+        outbox.writeFromSelector(); // else the library's buffer goes first, on its next pass
+      }
     }
   }
 

@@ -4,10 +4,8 @@ import io.qingliao.server.internal.batch.WriteBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
-import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.enums.ReadyState;
 
@@ -32,23 +30,45 @@ import org.java_websocket.enums.ReadyState;
  *   <li>the library's own buffers (handshake answer, ping, pong, close) go before frames that
  *       wait here, and no frame follows a close frame.
  * </ul>
- * Frames arrive at position 0 ({@link ServerFrames}), so a head frame with a position above 0
- * is one the socket has taken part of.
+ * A frame is the bytes between its buffer's position and limit, and nothing here moves them: a
+ * broadcast's one buffer is shared by every receiver ({@link ServerFrames#shared}), and how much
+ * of the oldest waiting frame the socket has taken is counted here ({@link #headWritten}). On
+ * plain TCP the waiting frames are copied into a direct buffer of the writing thread and written
+ * with one {@code write(2)} (the JDK would copy a heap buffer to a direct one anyway), so that
+ * sending a frame allocates nothing.
  */
 final class Outbox implements WriteBatch.Deferred {
-  /** Most frames handed to one gathering write (the kernel takes up to 1,024). */
-  private static final int MAX_GATHER = 64;
+  /** Bytes one write hands the socket at most; a bigger frame is written on its own. */
+  static final int SCRATCH_BYTES = 32 * 1024;
+  /**
+   * Bytes the first write of a pass offers. The selector also calls on connections whose
+   * socket is still full (the library keeps write-ready keys selected): a small first offer
+   * keeps that cheap, and a socket that takes it all gets the full scratch next.
+   */
+  private static final int FIRST_OFFER_BYTES = 4 * 1024;
+  /** The writing thread's copy buffer; only the threads that write have one. */
+  private static final ThreadLocal<ByteBuffer> SCRATCH =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SCRATCH_BYTES));
 
   private final WebSocketImpl conn;
   private final WsTransport transport;
   /** The channel below the accounting layer: the socket itself, or the library's TLS channel. */
   private final ByteChannel channel;
   /** The same channel when it is a plain socket: then any thread may write it. */
-  private final GatheringByteChannel socket;
+  private final SocketChannel socket;
 
-  /** Frames not yet written, oldest first; null while none waits (most connections, most of the time). */
-  private ArrayDeque<ByteBuffer> waiting;
-  private volatile long waitingBytes;
+  /** The oldest frame not yet written in full, or null when none waits. */
+  private ByteBuffer head;
+  /** Bytes of {@link #head} the socket has taken. */
+  private int headWritten;
+  /** Frames waiting behind {@link #head}, oldest first; null while there are none (the usual case). */
+  private ArrayDeque<ByteBuffer> behind;
+  /** Bytes of the frames that wait (all of them). */
+  private long waitingBytes;
+  /** Of {@link #waitingBytes}, those held back by a scope and not yet offered to the socket. */
+  private long heldBytes;
+  /** {@link #waitingBytes} less {@link #heldBytes}: what the slow-consumer check sees. */
+  private volatile long offeredBytes;
   /** A scope on some thread will flush this outbox when it closes. */
   private boolean flushDeferred;
   /** The selector has been asked to write what waits, and has not yet written all of it. */
@@ -64,9 +84,13 @@ final class Outbox implements WriteBatch.Deferred {
     this.socket = channel instanceof SocketChannel s ? s : null;
   }
 
-  /** Bytes of frames sent and not yet written. */
+  /**
+   * Bytes of frames offered to the socket and not yet taken. Frames a scope holds back do not
+   * count until it flushes: one group commit of many chats must not make every member of the
+   * room look like a slow consumer before the first byte was even offered.
+   */
   long waitingBytes() {
-    return waitingBytes;
+    return offeredBytes;
   }
 
   /** Sends a frame: writes it now if it may, else it waits (for a scope's end, or the selector). */
@@ -76,19 +100,23 @@ final class Outbox implements WriteBatch.Deferred {
       if (closed) {
         return;
       }
-      if (waiting == null) {
-        waiting = new ArrayDeque<>(4);
+      if (head == null) {
+        head = frame;
+        headWritten = 0;
+      } else {
+        if (behind == null) {
+          behind = new ArrayDeque<>(4);
+        }
+        behind.addLast(frame);
       }
-      waiting.addLast(frame);
       waitingBytes += frame.remaining();
-      if (flushDeferred) {
-        return;
-      }
-      if (WriteBatch.defer(this)) {
+      if (flushDeferred || WriteBatch.defer(this)) {
         flushDeferred = true;
+        heldBytes += frame.remaining();
         return;
       }
       askSelector = writeOrAsk();
+      expose();
     }
     if (askSelector) {
       transport.signalWriteDemand();
@@ -101,7 +129,9 @@ final class Outbox implements WriteBatch.Deferred {
     boolean askSelector;
     synchronized (this) {
       flushDeferred = false;
+      heldBytes = 0;
       askSelector = writeOrAsk();
+      expose();
     }
     if (askSelector) {
       transport.signalWriteDemand();
@@ -110,11 +140,11 @@ final class Outbox implements WriteBatch.Deferred {
 
   /**
    * Runs {@code action} once every frame sent so far is written (now, if nothing waits), or
-   * never, if the connection ends first or its frames are dropped and it is closed otherwise.
+   * never, if the connection ends first.
    */
   void whenDrained(Runnable action) {
     synchronized (this) {
-      if (!closed && waiting != null && !waiting.isEmpty()) {
+      if (!closed && head != null) {
         afterDrain = action;
         return;
       }
@@ -124,29 +154,29 @@ final class Outbox implements WriteBatch.Deferred {
 
   /** Drops the frames that wait, but one the socket has taken part of (a slow consumer's end). */
   synchronized void dropWaiting() {
-    if (waiting == null) {
-      return;
+    behind = null;
+    if (head != null && headWritten == 0) {
+      head = null;
     }
-    for (Iterator<ByteBuffer> it = waiting.iterator(); it.hasNext(); ) {
-      ByteBuffer frame = it.next();
-      if (frame.position() == 0) {
-        it.remove();
-        waitingBytes -= frame.remaining();
-      }
-    }
+    waitingBytes = head == null ? 0 : head.remaining() - headWritten;
+    heldBytes = 0;
+    expose();
   }
 
   /** The connection is gone: forget what waits. */
   synchronized void close() {
     closed = true;
-    waiting = null;
+    head = null;
+    behind = null;
     waitingBytes = 0;
+    heldBytes = 0;
+    expose();
     afterDrain = null;
   }
 
   /** True while frames wait. */
   synchronized boolean hasWaiting() {
-    return waiting != null && !waiting.isEmpty();
+    return head != null;
   }
 
   // The selector's side, through AccountingChannel ----------------------------------------------
@@ -156,22 +186,16 @@ final class Outbox implements WriteBatch.Deferred {
    * of. False when it could not: the library must not write now.
    */
   synchronized boolean finishStartedFrame() throws IOException {
-    ByteBuffer head = waiting == null ? null : waiting.peekFirst();
-    if (head == null || head.position() == 0) {
+    if (head == null || headWritten == 0) {
       return true;
     }
-    int before = head.remaining();
-    channel.write(head);
-    written(before - head.remaining());
-    if (head.hasRemaining()) {
-      return false;
-    }
-    waiting.pollFirst();
-    if (waiting.isEmpty()) {
-      selectorAsked = false;
-      drained();
-    }
-    return true;
+    ByteBuffer rest = head.duplicate();
+    rest.position(head.position() + headWritten);
+    int offered = rest.remaining();
+    channel.write(rest);
+    taken(offered - rest.remaining());
+    expose();
+    return headWritten == 0; // the head was finished (and the next one has not started)
   }
 
   /**
@@ -179,18 +203,13 @@ final class Outbox implements WriteBatch.Deferred {
    * Returns true if something still waits (the socket is full).
    */
   synchronized boolean writeFromSelector() throws IOException {
-    if (waiting == null || waiting.isEmpty()) {
-      selectorAsked = false;
-      return false;
+    if (head != null) {
+      heldBytes = 0; // whatever a scope held back is offered now
+      writeWaiting();
+      expose();
     }
-    writeWaiting();
-    if (waiting.isEmpty()) {
-      selectorAsked = false;
-      drained();
-      return false;
-    }
-    selectorAsked = true;
-    return true;
+    selectorAsked = head != null;
+    return selectorAsked;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -200,7 +219,7 @@ final class Outbox implements WriteBatch.Deferred {
    * be asked to write it (once: while it is asked, it will write all that waits).
    */
   private boolean writeOrAsk() {
-    if (waiting == null || waiting.isEmpty() || selectorAsked) {
+    if (head == null || selectorAsked) {
       return false;
     }
     // The library's buffers go first (the handshake's answer before the welcome), and only the
@@ -212,8 +231,7 @@ final class Outbox implements WriteBatch.Deferred {
         // The peer is gone. The selector, asked to write, meets the same failure and ends the
         // connection the library's way (close callbacks and all).
       }
-      if (waiting.isEmpty()) {
-        drained();
+      if (head == null) {
         return false;
       }
     }
@@ -225,54 +243,89 @@ final class Outbox implements WriteBatch.Deferred {
   private void writeWaiting() throws IOException {
     if (!sendable()) {
       // A close frame is out (or about to be): nothing may follow it.
-      waiting.clear();
+      behind = null;
+      head = null;
       waitingBytes = 0;
+      heldBytes = 0;
+      drained();
       return;
     }
-    if (socket == null) {
-      writeOneByOne();
-      return;
-    }
-    while (!waiting.isEmpty()) {
-      if (waiting.size() == 1) {
-        ByteBuffer frame = waiting.peekFirst();
-        written(socket.write(frame));
-        if (frame.hasRemaining()) {
-          return;
-        }
-        waiting.pollFirst();
-        return;
+    int offer = FIRST_OFFER_BYTES;
+    while (head != null) {
+      int offered;
+      int taken;
+      if (socket == null || head.remaining() - headWritten > SCRATCH_BYTES) {
+        // TLS (the library's channel encrypts one buffer per call), or a frame too big to copy.
+        ByteBuffer rest = head.duplicate();
+        rest.position(head.position() + headWritten);
+        offered = rest.remaining();
+        channel.write(rest); // over TLS this counts encrypted bytes: count what left the buffer
+        taken = offered - rest.remaining();
+      } else {
+        ByteBuffer scratch = SCRATCH.get();
+        copyWaiting(scratch, offer);
+        offer = SCRATCH_BYTES;
+        offered = scratch.remaining();
+        taken = socket.write(scratch);
       }
-      ByteBuffer[] frames = new ByteBuffer[Math.min(waiting.size(), MAX_GATHER)];
-      Iterator<ByteBuffer> it = waiting.iterator();
-      for (int i = 0; i < frames.length; i++) {
-        frames[i] = it.next();
-      }
-      written(socket.write(frames));
-      for (ByteBuffer frame : frames) {
-        if (frame.hasRemaining()) {
-          return;
-        }
-        waiting.pollFirst();
+      taken(taken);
+      if (taken < offered || socket == null && isTlsBacklogged()) {
+        return; // the socket is full
       }
     }
   }
 
-  /** Over TLS: the library's channel encrypts one buffer per call and keeps what the socket refused. */
-  private void writeOneByOne() throws IOException {
-    while (!waiting.isEmpty()) {
-      if (channel instanceof org.java_websocket.WrappedByteChannel tls && tls.isNeedWrite()) {
-        return;
+  /**
+   * Fills {@code scratch} with the head's rest and as many whole frames behind it as fit in
+   * {@code offer} bytes, flipped.
+   */
+  private void copyWaiting(ByteBuffer scratch, int offer) {
+    scratch.clear();
+    int headLength = head.remaining() - headWritten;
+    scratch.put(0, head, head.position() + headWritten, headLength);
+    int filled = headLength;
+    if (behind != null) {
+      for (ByteBuffer frame : behind) {
+        int length = frame.remaining();
+        if (filled + length > offer) {
+          break;
+        }
+        scratch.put(filled, frame, frame.position(), length);
+        filled += length;
       }
-      ByteBuffer frame = waiting.peekFirst();
-      int before = frame.remaining();
-      channel.write(frame);
-      written(before - frame.remaining());
-      if (frame.hasRemaining()) {
-        return;
-      }
-      waiting.pollFirst();
     }
+    scratch.limit(filled);
+  }
+
+  /** Accounts for {@code bytes} the socket took, from the head on: finished frames leave. */
+  private void taken(long bytes) {
+    if (bytes <= 0) {
+      return;
+    }
+    waitingBytes -= bytes;
+    long left = bytes;
+    while (left > 0 && head != null) {
+      int headLeft = head.remaining() - headWritten;
+      if (left < headLeft) {
+        headWritten += (int) left;
+        return;
+      }
+      left -= headLeft;
+      head = behind == null ? null : behind.pollFirst();
+      headWritten = 0;
+    }
+    if (head == null) {
+      drained();
+    }
+  }
+
+  /** Publishes what the slow-consumer check may read; under the monitor after every change. */
+  private void expose() {
+    offeredBytes = waitingBytes - heldBytes;
+  }
+
+  private boolean isTlsBacklogged() {
+    return channel instanceof org.java_websocket.WrappedByteChannel tls && tls.isNeedWrite();
   }
 
   /** Frames may still be written: the connection is open and no close frame is queued. */
@@ -280,15 +333,10 @@ final class Outbox implements WriteBatch.Deferred {
     return conn.getReadyState() == ReadyState.OPEN && !conn.isFlushAndClose();
   }
 
-  private void written(long bytes) {
-    if (bytes > 0) {
-      waitingBytes -= bytes;
-    }
-  }
-
   /** Nothing waits any more: let the queue go (most connections are idle) and run what waited for this. */
   private void drained() {
-    waiting = null;
+    behind = null;
+    selectorAsked = false;
     Runnable action = afterDrain;
     afterDrain = null;
     if (action != null) {

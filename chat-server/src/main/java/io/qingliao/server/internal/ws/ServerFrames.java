@@ -13,10 +13,9 @@ import org.java_websocket.framing.TextFrame;
  * encoder into read-only buffers.
  *
  * <p>A server frame does not depend on the connection it goes to, so a broadcast is encoded once
- * ({@link #shared}) and every receiver gets a {@link ByteBuffer#duplicate()} of the same bytes:
- * its own position over shared content. Read-only also marks the buffers as ours for
- * {@link AccountingChannel}: the library's own buffers (handshake, ping, pong, close) are
- * writable.
+ * ({@link #shared}) and every receiver's {@link Outbox} writes the same buffer, which nobody moves
+ * (each outbox counts how much of it it has written). Read-only, so that no receiver's code can
+ * change what the others get.
  */
 final class ServerFrames {
   /** A draft used only to encode: it never gets a role, so it never masks. */
@@ -28,7 +27,7 @@ final class ServerFrames {
 
   /** The frame of {@code frame}, encoded on first use and cached in the frame itself. */
   ByteBuffer shared(OutboundFrame frame) {
-    return frame.wireForm(f -> text(f.utf8())).duplicate();
+    return frame.wireForm(f -> text(f.utf8()));
   }
 
   ByteBuffer binary(ByteBuffer data) {

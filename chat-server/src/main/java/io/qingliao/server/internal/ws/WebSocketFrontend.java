@@ -315,6 +315,18 @@ public final class WebSocketFrontend extends WebSocketServer {
     log.debug("closing idle connection {}", transport.connection().getRemoteSocketAddress());
   }
 
+  /**
+   * Runs {@code task} on the scheduler thread; drops it once the server is stopping (stopping
+   * closes every connection itself). For callers that hold a lock the task must not run under.
+   */
+  void runLaterUnlessStopped(Runnable task) {
+    try {
+      scheduler.execute(() -> runQuietly(task));
+    } catch (RejectedExecutionException stopping) {
+      log.debug("server stopping: dropped a deferred close");
+    }
+  }
+
   /** Runs {@code task} on the scheduler thread, or here once the server is stopping. */
   void runLater(Runnable task) {
     try {

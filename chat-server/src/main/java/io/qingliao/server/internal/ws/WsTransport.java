@@ -79,7 +79,7 @@ final class WsTransport implements SessionTransport {
     closeCode = code;
     closeReason = reason;
     closeDeadline = System.nanoTime() + CLOSE_GRACE_NANOS;
-    outbox.whenDrained(() -> server.runLater(() -> {
+    outbox.whenDrained(() -> server.runLaterUnlessStopped(() -> {
       try {
         conn.close(code, reason);
       } catch (RuntimeException e) {
@@ -197,6 +197,11 @@ final class WsTransport implements SessionTransport {
    */
   void sweep(long now, long idleNanos) {
     long deadline = closeDeadline;
+    if (!conn.isClosed() && (!conn.outQueue.isEmpty() || outbox.hasWaiting()) && !selectorWantsWrite()) {
+      // The selector's race: demand signalled just after its last look at the queues, which it
+      // then overwrote with read interest. Write now what waits (a close frame included).
+      signalWriteDemand();
+    }
     if (closing.get()) {
       if (conn.isClosed()) {
         return;
@@ -211,11 +216,6 @@ final class WsTransport implements SessionTransport {
       return;
     }
     if (conn.isOpen()) {
-      if ((!conn.outQueue.isEmpty() || outbox.hasWaiting()) && !selectorWantsWrite()) {
-        // The selector's race: demand signalled just after its last look at the queues, which
-        // it then overwrote with read interest. Write now what waits.
-        signalWriteDemand();
-      }
       if (session != null && now - lastFrameAt > idleNanos) {
         server.idle(this);
         close(CloseCodes.IDLE, CloseCodes.REASON_IDLE);
