@@ -9,6 +9,8 @@
 # (between markers, so a rerun replaces it) and a chart into docs/img/load-SCENARIO.svg.
 # Extra --key=value arguments go to the load generator (e.g. --duration=10 --io-threads=2).
 # Environment: NODE_PORT (18000), QINGLIAO_PORT (18001), QINGLIAO_JAVA_OPTS (server JVM flags),
+# QINGLIAO_STORE=sqlite|memory (sqlite: every message durable before its broadcast, the default;
+# memory: to see what the durable store costs),
 # LOAD_JAVA_OPTS (load generator JVM flags), SKIP_BUILD=1, NO_DOC=1 (print only),
 # QUIET_LOAD=2.5 (before each server's run, wait up to QUIET_WAIT=600 s for the 1-minute load
 # average to drop below that), LOAD_NICE=-10 (run both servers and the load generator at that nice level, so that other
@@ -37,6 +39,12 @@ QINGLIAO_MALLOC_ARENA_MAX=${QINGLIAO_MALLOC_ARENA_MAX:-2}
 LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:--Xss256k -XX:+UseSerialGC -Xms1g -Xmx1g -Xmn512m}
 LOAD_NICE=${LOAD_NICE:-0}
 NICE=(nice -n "$LOAD_NICE")
+QINGLIAO_STORE=${QINGLIAO_STORE:-sqlite}
+case "$QINGLIAO_STORE" in
+  sqlite) STORE_NOTE="Qingliao stores every message in SQLite (synchronous=FULL, group commit) before it broadcasts; the Node baseline stores nothing." ;;
+  memory) STORE_NOTE="Qingliao ran with --store=memory (no durable store: history in memory only, as the Node baseline keeps nothing)." ;;
+  *) echo "QINGLIAO_STORE must be sqlite or memory" >&2; exit 2 ;;
+esac
 NICE_NOTE=""
 [[ "$LOAD_NICE" == 0 ]] || NICE_NOTE=" Both servers and the load generator ran at nice $LOAD_NICE."
 OUT=$ROOT/benchmarks/target/load
@@ -119,16 +127,17 @@ load() { # scenario target port pid out extra...
 env_prefix=""
 [[ -z "${QUIET_LOAD:-}" ]] || env_prefix+="QUIET_LOAD=$QUIET_LOAD "
 [[ "$LOAD_NICE" == 0 ]] || env_prefix+="LOAD_NICE=$LOAD_NICE "
+[[ "$QINGLIAO_STORE" == sqlite ]] || env_prefix+="QINGLIAO_STORE=$QINGLIAO_STORE "
 env_prefix=${env_prefix% }
 for sc in "${scenarios[@]}"; do
   echo "== $sc: $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   extra=("$@")
   q_opts=(--rate-limit=20 --idle-timeout=60)
-  note="Qingliao stores every message in SQLite (synchronous=FULL, group commit) before it broadcasts; the Node baseline stores nothing. Default rate limit (20 frames/s per connection)."
+  note="$STORE_NOTE Default rate limit (20 frames/s per connection)."
   case "$sc" in
     saturate)
       q_opts=(--rate-limit=1000000 --idle-timeout=60)
-      note="Qingliao stores every message in SQLite (synchronous=FULL, group commit) before it broadcasts; the Node baseline stores nothing. Qingliao's --rate-limit raised to 1000000 frames/s for this scenario (default 20)." ;;
+      note="$STORE_NOTE Qingliao's --rate-limit raised to 1000000 frames/s for this scenario (default 20)." ;;
     conns)
       q_opts=(--rate-limit=20 --idle-timeout=3600)
       note="Qingliao's --idle-timeout raised to 3600 s so idle clients stay (default 60 s; real clients ping)." ;;
@@ -148,11 +157,11 @@ for sc in "${scenarios[@]}"; do
   rm -rf "$WORK/data"; mkdir -p "$WORK/data"
   # shellcheck disable=SC2086
   MALLOC_ARENA_MAX=$QINGLIAO_MALLOC_ARENA_MAX "${NICE[@]}" java $QINGLIAO_JAVA_OPTS -jar "$SERVER_JAR" --host=127.0.0.1 --ws-port="$QINGLIAO_PORT" --http-port=0 \
-    --store=sqlite --data-dir="$WORK/data" --max-connections=20000 "${q_opts[@]}" > "$WORK/qingliao.log" 2>&1 &
+    --store="$QINGLIAO_STORE" --data-dir="$WORK/data" --max-connections=20000 "${q_opts[@]}" > "$WORK/qingliao.log" 2>&1 &
   server_pid=$!
   wait_for_port "$QINGLIAO_PORT" "$server_pid"
   load "$sc" qingliao "$QINGLIAO_PORT" "$server_pid" "$OUT/$sc-qingliao.json" \
-    "MALLOC_ARENA_MAX=$QINGLIAO_MALLOC_ARENA_MAX java $QINGLIAO_JAVA_OPTS -jar qingliao-server.jar --store=sqlite ${q_opts[*]}" "$note" "${extra[@]}"
+    "MALLOC_ARENA_MAX=$QINGLIAO_MALLOC_ARENA_MAX java $QINGLIAO_JAVA_OPTS -jar qingliao-server.jar --store=$QINGLIAO_STORE ${q_opts[*]}" "$note" "${extra[@]}"
   stop_server
   sleep 2
 

@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebSocketFrontend extends WebSocketServer {
   private static final Logger log = LoggerFactory.getLogger(WebSocketFrontend.class);
+  /** Connections the kernel may hold accepted before the selector takes them. */
+  static final int ACCEPT_BACKLOG = 4096;
 
   private final WsSettings settings;
   private final Hub hub;
@@ -76,6 +78,10 @@ public final class WebSocketFrontend extends WebSocketServer {
         : Executors.newSingleThreadExecutor(daemon("qingliao-ws-tls"));
     setTcpNoDelay(true);
     setReuseAddr(true);
+    // The library binds with a backlog of 50 unless told: a burst of connects (a reconnect
+    // storm after a restart) then overflows the accept queue and clients wait for SYN retries
+    // (1, 3, 7 s). The kernel caps this at net.core.somaxconn.
+    setMaxPendingConnections(ACCEPT_BACKLOG);
     setDaemon(true);
     // Protocol pings find dead peers; live but silent clients are the idle check's business.
     setConnectionLostTimeout((int) Math.max(1, settings.idleTimeout().toSeconds() / 2));
