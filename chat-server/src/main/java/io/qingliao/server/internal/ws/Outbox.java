@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.enums.ReadyState;
 
@@ -121,6 +122,12 @@ final class Outbox implements WriteBatch.Deferred {
     if (askSelector) {
       transport.signalWriteDemand();
     }
+  }
+
+  /** The server's second flushing thread, for large scopes (see {@link WriteBatch}). */
+  @Override
+  public Executor helper() {
+    return transport.flushHelper();
   }
 
   /** The scope that deferred this outbox closed: write what waits. */

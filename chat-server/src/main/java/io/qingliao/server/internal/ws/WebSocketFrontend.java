@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -63,6 +64,8 @@ public final class WebSocketFrontend extends WebSocketServer {
   private final CompletableFuture<Void> started = new CompletableFuture<>();
   private final ScheduledExecutorService scheduler;
   private final ExecutorService tlsTasks;
+  /** Flushes half of a large write scope while the scope's own thread does the other half. */
+  private final ExecutorService flushHelper;
   private final long idleNanos;
 
   public WebSocketFrontend(WsSettings settings, Hub hub, ServerMetrics metrics) {
@@ -76,6 +79,8 @@ public final class WebSocketFrontend extends WebSocketServer {
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("qingliao-ws-scheduler"));
     this.tlsTasks = settings.tls() == null ? null
         : Executors.newSingleThreadExecutor(daemon("qingliao-ws-tls"));
+    this.flushHelper = Runtime.getRuntime().availableProcessors() < 2 ? null
+        : Executors.newSingleThreadExecutor(daemon("qingliao-ws-flush"));
     setTcpNoDelay(true);
     setReuseAddr(true);
     // The library binds with a backlog of 50 unless told: a burst of connects (a reconnect
@@ -135,6 +140,11 @@ public final class WebSocketFrontend extends WebSocketServer {
     scheduler.shutdownNow();
     if (tlsTasks != null) {
       tlsTasks.shutdownNow();
+    }
+    if (flushHelper != null) {
+      // Not shutdownNow: a flush already handed over still runs (connections are closed anyway).
+      flushHelper.shutdown();
+      awaitQuietly(flushHelper, deadline);
     }
     for (Thread worker : decoders) {
       long left = deadline - System.nanoTime();
@@ -312,6 +322,10 @@ public final class WebSocketFrontend extends WebSocketServer {
     return frames;
   }
 
+  Executor flushHelper() {
+    return flushHelper;
+  }
+
   ServerMetrics metrics() {
     return metrics;
   }
@@ -397,6 +411,14 @@ public final class WebSocketFrontend extends WebSocketServer {
         transports.remove(transport);
         releaseSlot(transport);
       }
+    }
+  }
+
+  private static void awaitQuietly(ExecutorService executor, long deadlineNanos) {
+    try {
+      executor.awaitTermination(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.java_websocket.WebSocketImpl;
@@ -103,6 +104,11 @@ final class WsTransport implements SessionTransport {
 
   Outbox outbox() {
     return outbox;
+  }
+
+  /** The thread that may flush part of a large scope; null when this machine has one core. */
+  Executor flushHelper() {
+    return server.flushHelper();
   }
 
   /** Remembers what the handshake asked for and who the authenticator says the client is (null: refused). */
