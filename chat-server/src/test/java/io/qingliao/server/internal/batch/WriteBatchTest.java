@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -207,5 +208,67 @@ class WriteBatchTest {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
+  }
+
+  /** A Deferred that records its flushes and names {@code helper} as its helper thread. */
+  private WriteBatch.Deferred sharing(String name, Executor helper) {
+    return new WriteBatch.Deferred() {
+      @Override
+      public void flush() {
+        flushes.add(name + "@" + Thread.currentThread().getName());
+      }
+
+      @Override
+      public Executor helper() {
+        return helper;
+      }
+    };
+  }
+
+  @Test
+  void aLargeScopeHandsItsSecondHalfToTheHelperThreadWhichFlushesItInOrder() throws Exception {
+    ExecutorService helper = Executors.newSingleThreadExecutor(r -> new Thread(r, "helper"));
+    int total = WriteBatch.SHARE_FROM * 2;
+    try {
+      try (WriteBatch scope = WriteBatch.open()) {
+        for (int i = 0; i < total; i++) {
+          WriteBatch.defer(sharing("t" + i, helper));
+        }
+      }
+      helper.submit(() -> { }).get(5, TimeUnit.SECONDS); // the helper's share has run
+    } finally {
+      helper.shutdown();
+    }
+
+    assertThat(flushes).hasSize(total);
+    List<String> mine = flushes.stream().filter(f -> !f.endsWith("@helper")).toList();
+    List<String> theirs = flushes.stream().filter(f -> f.endsWith("@helper")).toList();
+    assertThat(mine).hasSize(total / 2).allMatch(f -> f.endsWith("@" + Thread.currentThread().getName()));
+    assertThat(mine.get(0)).startsWith("t0@");
+    assertThat(theirs).hasSize(total / 2);
+    for (int i = 0; i < theirs.size(); i++) {
+      assertThat(theirs.get(i)).isEqualTo("t" + (total / 2 + i) + "@helper");
+    }
+  }
+
+  @Test
+  void aSmallScopeOrAScopeWhoseHelperIsGoneIsFlushedEntirelyByItsOwnThread() {
+    ExecutorService stopped = Executors.newSingleThreadExecutor();
+    stopped.shutdown();
+    try (WriteBatch scope = WriteBatch.open()) {
+      for (int i = 0; i < WriteBatch.SHARE_FROM + 10; i++) {
+        WriteBatch.defer(sharing("gone" + i, stopped));
+      }
+    }
+    try (WriteBatch scope = WriteBatch.open()) {
+      for (int i = 0; i < WriteBatch.SHARE_FROM - 1; i++) {
+        WriteBatch.defer(sharing("small" + i, Runnable::run));
+      }
+    }
+
+    assertThat(flushes).hasSize(2 * WriteBatch.SHARE_FROM + 9)
+        .allMatch(f -> f.endsWith("@" + Thread.currentThread().getName()));
+    assertThat(flushes.get(0)).startsWith("gone0@");
+    assertThat(flushes.get(WriteBatch.SHARE_FROM + 10)).startsWith("small0@");
   }
 }
