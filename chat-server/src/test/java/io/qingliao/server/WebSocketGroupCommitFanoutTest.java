@@ -393,15 +393,19 @@ class WebSocketGroupCommitFanoutTest {
     assertThat(drops).containsExactly("slow " + CloseCodes.SLOW_CONSUMER);
 
     // Past the grace and the sweep that enforces it (once a second), the server has cut the TCP
-    // connection: what is left to read ends without a close frame (it never got to the socket),
-    // in the middle of a frame or between two. Had the close waited on for the frames before it,
-    // reading now would let them and the close out.
+    // connection although the client never read: what is left to read ends within 5 s of the drop.
     long readAt = droppedAt + CLOSE_GRACE.plusMillis(2_000).toNanos();
     Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(readAt - System.nanoTime())));
     slow.startReading("slow");
     SlowConsumerStream stream = readToTheEnd(slow, droppedAt);
 
-    assertThat(stream.close()).as("a close frame after the TCP connection was cut").isNull();
+    // Whether the close frame itself got into the socket before the cut depends on the room the
+    // kernel's buffers had at the drop (seen both ways in CI); if it did, it is the 4008 and the
+    // last frame (readToTheEnd fails on anything after a close).
+    if (stream.close() != null) {
+      assertThat(stream.close().closeCode()).isEqualTo(CloseCodes.SLOW_CONSUMER);
+    }
+    assertThat(stream.end()).as("the connection ended (within 5 s of the drop, see readToTheEnd)").isNotNull();
     assertThat(stream.chats()).isPositive();
     assertTheOthersCarryOn(alice, bob);
   }
