@@ -2,6 +2,7 @@ package io.qingliao.server.hardening;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.qingliao.server.testing.ClientFrames;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.DataInputStream;
@@ -16,7 +17,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A client that writes whatever bytes a test wants: frames with any header bits, unmasked or
@@ -99,32 +99,7 @@ public final class HostileSocket implements Closeable {
 
   /** One frame: {@code firstByte} is FIN, RSV and opcode as sent; masked unless told otherwise. */
   public static byte[] frame(int firstByte, byte[] payload, boolean masked) {
-    ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-    frame.write(firstByte);
-    int maskBit = masked ? 0x80 : 0;
-    if (payload.length < 126) {
-      frame.write(maskBit | payload.length);
-    } else if (payload.length < 65_536) {
-      frame.write(maskBit | 126);
-      frame.write(payload.length >>> 8);
-      frame.write(payload.length & 0xff);
-    } else {
-      frame.write(maskBit | 127);
-      for (int shift = 56; shift >= 0; shift -= 8) {
-        frame.write((int) ((long) payload.length >>> shift) & 0xff);
-      }
-    }
-    if (!masked) {
-      frame.writeBytes(payload);
-      return frame.toByteArray();
-    }
-    byte[] mask = new byte[4];
-    ThreadLocalRandom.current().nextBytes(mask);
-    frame.writeBytes(mask);
-    for (int i = 0; i < payload.length; i++) {
-      frame.write(payload[i] ^ mask[i % 4]);
-    }
-    return frame.toByteArray();
+    return ClientFrames.encode(firstByte, payload, masked);
   }
 
   /** A masked data frame. */

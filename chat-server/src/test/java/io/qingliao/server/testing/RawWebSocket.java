@@ -1,6 +1,5 @@
 package io.qingliao.server.testing;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -14,7 +13,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A WebSocket client written by hand on a {@link Socket}, for what a well-behaved client library
@@ -90,27 +88,7 @@ public final class RawWebSocket implements Closeable {
 
   /** Sends one masked frame, as a client must. */
   public void sendFrame(int opcode, boolean fin, byte[] payload) throws IOException {
-    ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-    frame.write((fin ? 0x80 : 0) | opcode);
-    if (payload.length < 126) {
-      frame.write(0x80 | payload.length);
-    } else if (payload.length < 65_536) {
-      frame.write(0x80 | 126);
-      frame.write(payload.length >>> 8);
-      frame.write(payload.length & 0xff);
-    } else {
-      frame.write(0x80 | 127);
-      for (int shift = 56; shift >= 0; shift -= 8) {
-        frame.write((int) ((long) payload.length >>> shift) & 0xff);
-      }
-    }
-    byte[] mask = new byte[4];
-    ThreadLocalRandom.current().nextBytes(mask);
-    frame.write(mask);
-    for (int i = 0; i < payload.length; i++) {
-      frame.write(payload[i] ^ mask[i % 4]);
-    }
-    out.write(frame.toByteArray());
+    out.write(ClientFrames.encode((fin ? 0x80 : 0) | opcode, payload, true));
     out.flush();
   }
 
