@@ -174,8 +174,8 @@ public final class RawWebSocket implements Closeable {
     }
   }
 
-  /** Reads an HTTP response head and returns its status line. */
-  private static String readHead(InputStream in) throws IOException {
+  /** Reads an HTTP response head and returns its status line (also used by StallingWebSocket). */
+  static String readHead(InputStream in) throws IOException {
     StringBuilder head = new StringBuilder();
     while (!head.toString().endsWith("\r\n\r\n")) {
       int b = in.read();

@@ -7,7 +7,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.Closeable;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -102,7 +101,7 @@ public final class StallingWebSocket implements Closeable {
           + "\r\n";
       socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
       socket.getOutputStream().flush();
-      String status = readHead(socket.getInputStream());
+      String status = RawWebSocket.readHead(socket.getInputStream());
       assertThat(status).as("handshake answer").startsWith("HTTP/1.1 101");
       return new StallingWebSocket(socket);
     } catch (IOException | RuntimeException | AssertionError e) {
@@ -255,18 +254,6 @@ public final class StallingWebSocket implements Closeable {
     byte[] payload = new byte[(int) length];
     in.readFully(payload);
     return new Frame(b0 & 0x0f, (b0 & 0x80) != 0, payload);
-  }
-
-  private static String readHead(InputStream in) throws IOException {
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int b = in.read();
-      if (b < 0) {
-        throw new EOFException("connection ended during the handshake: " + head);
-      }
-      head.append((char) b);
-    }
-    return head.substring(0, head.indexOf("\r\n"));
   }
 
   private static String abbreviate(String text) {
