@@ -41,7 +41,7 @@ LOAD_NICE=${LOAD_NICE:-0}
 NICE=(nice -n "$LOAD_NICE")
 QINGLIAO_STORE=${QINGLIAO_STORE:-sqlite}
 case "$QINGLIAO_STORE" in
-  sqlite) STORE_NOTE="Qingliao stores every message in SQLite (synchronous=FULL, group commit) before it broadcasts; the Node baseline stores nothing." ;;
+  sqlite) STORE_NOTE="Qingliao stores every message in SQLite (WAL, group commit) before it broadcasts, and acks it once the WAL is fsync'ed; the Node baseline stores nothing." ;;
   memory) STORE_NOTE="Qingliao ran with --store=memory (no durable store: history in memory only, as the Node baseline keeps nothing)." ;;
   *) echo "QINGLIAO_STORE must be sqlite or memory" >&2; exit 2 ;;
 esac

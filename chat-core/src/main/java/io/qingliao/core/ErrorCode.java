@@ -17,7 +17,12 @@ public enum ErrorCode {
   /** The store or the broker cannot take writes right now; try again later. */
   SERVER_BUSY("server_busy"),
   /** An embedder's message filter refused the message. */
-  REJECTED("rejected");
+  REJECTED("rejected"),
+  /**
+   * The chat was stored and delivered, but the store could not confirm it reached the disk (an
+   * fsync failed): no {@code ack} follows, and resending would show it twice.
+   */
+  STORE_UNCONFIRMED("store_unconfirmed");
 
   private final String wire;
 

@@ -19,12 +19,26 @@ import java.util.concurrent.CompletableFuture;
  *   <li>Reads are safe from any thread and return immutable lists in ascending seq order.</li>
  *   <li>Futures are completed without holding a lock that {@code append} or the reads need:
  *       the hub delivers the message (and may read the store) on the completing thread.</li>
+ *   <li>The hub calls {@link #appendStaged}: a store that can tell "safe against a process
+ *       crash" from "on the disk" completes the first stage earlier, and the room sees the
+ *       message before the disk has it; the sender's {@code ack} waits for the second.</li>
  * </ul>
  */
 public interface MessageStore extends AutoCloseable {
 
-  /** Appends {@code draft} to its room with the next seq; completes with the stored message. */
+  /**
+   * Appends {@code draft} to its room with the next seq; completes with the stored message once
+   * it is durable (the {@link AppendStages#durable} stage of {@link #appendStaged}).
+   */
   CompletableFuture<ChatMessage> append(MessageDraft draft);
+
+  /**
+   * Appends like {@link #append} and reports both stages of the write (see {@link AppendStages}).
+   * The default has one stage: {@code append}'s future twice.
+   */
+  default AppendStages appendStaged(MessageDraft draft) {
+    return AppendStages.single(append(draft));
+  }
 
   /** Up to {@code limit} messages of {@code room} with {@code seq > afterSeq}, the oldest first. */
   List<ChatMessage> readAfter(RoomName room, long afterSeq, int limit);

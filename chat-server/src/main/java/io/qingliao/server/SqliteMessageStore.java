@@ -1,5 +1,6 @@
 package io.qingliao.server;
 
+import io.qingliao.core.AppendStages;
 import io.qingliao.core.ChatMessage;
 import io.qingliao.core.MessageDraft;
 import io.qingliao.core.MessageStore;
@@ -24,9 +25,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>{@link #append} assigns the room's next seq at once (the first append to a room after
  * opening reads its highest stored seq once) and queues the message; a single writer thread
  * commits everything queued in one transaction (group commit, up to
- * {@value GroupCommitWriter#MAX_BATCH} messages) with {@code synchronous=FULL}, and only then
- * completes the futures, in order. An acknowledged message therefore survives a crash of the
- * process and of the machine.
+ * {@value GroupCommitWriter#MAX_BATCH} messages), then completes the appends in two stages (see
+ * {@link #appendStaged}): written once the commit returned (the WAL holds it: it survives a crash
+ * of the process, and the room may see it), durable once the WAL has been fsync'ed (it survives a
+ * crash of the machine too). {@link #append}'s future is the durable stage, and so is the
+ * {@code ack}.
  *
  * <p>When a commit fails (disk full, read-only or vanished directory, deleted database file),
  * every future of that batch fails with {@link StoreUnavailableException}, the rooms' counters go
@@ -68,6 +71,11 @@ public final class SqliteMessageStore implements MessageStore {
 
   @Override
   public CompletableFuture<ChatMessage> append(MessageDraft draft) {
+    return writer.append(draft).durable();
+  }
+
+  @Override
+  public AppendStages appendStaged(MessageDraft draft) {
     return writer.append(draft);
   }
 

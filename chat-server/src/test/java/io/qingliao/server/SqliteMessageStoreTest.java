@@ -3,6 +3,7 @@ package io.qingliao.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.qingliao.core.AppendStages;
 import io.qingliao.core.ChatMessage;
 import io.qingliao.core.MessageDraft;
 import io.qingliao.core.RoomName;
@@ -112,32 +113,45 @@ class SqliteMessageStoreTest {
 
   @Test
   void killedProcessKeepsEveryAckedMessage() throws Exception {
+    assertAKilledWriterKeepsWhatItReported("durable");
+  }
+
+  /**
+   * The written stage (a commit with synchronous=NORMAL, before the WAL's fsync) is what the
+   * rooms are shown: it must survive a crash of the process, since the OS has the WAL's pages.
+   */
+  @Test
+  void killedProcessKeepsEveryMessageItsRoomsWereShown() throws Exception {
+    assertAKilledWriterKeepsWhatItReported("written");
+  }
+
+  private void assertAKilledWriterKeepsWhatItReported(String stage) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        CrashingWriter.class.getName(), dir.toString(), "50000")
+        CrashingWriter.class.getName(), dir.toString(), "50000", stage)
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
-    Set<Long> acked = new HashSet<>();
+    Set<Long> reported = new HashSet<>();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
-      while (acked.size() < 300 && (line = out.readLine()) != null) {
-        acked.add(Long.parseLong(line.trim()));
+      while (reported.size() < 300 && (line = out.readLine()) != null) {
+        reported.add(Long.parseLong(line.trim()));
       }
       // SIGKILL while appends are still in flight; the handle (unlike Process) keeps the pipe
       // open, so every ack printed before the kill is read below.
       child.toHandle().destroyForcibly();
       assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
       while ((line = out.readLine()) != null) {
-        acked.add(Long.parseLong(line.trim()));
+        reported.add(Long.parseLong(line.trim()));
       }
     }
-    assertThat(acked).hasSizeGreaterThanOrEqualTo(300);
-    assertThat(acked).as("killed while appends were in flight").hasSizeLessThan(50_000);
+    assertThat(reported).hasSizeGreaterThanOrEqualTo(300);
+    assertThat(reported).as("killed while appends were in flight").hasSizeLessThan(50_000);
 
     SqliteMessageStore survivor = open(dir);
     List<ChatMessage> stored = survivor.readAfter(ALPHA, 0, 100_000);
     Set<Long> storedSeqs = new HashSet<>(seqs(stored));
-    assertThat(storedSeqs).containsAll(acked);
+    assertThat(storedSeqs).containsAll(reported);
     assertThat(seqs(stored)).isEqualTo(LongStream.rangeClosed(1, stored.size()).boxed().toList());
     assertThat(stored).hasSizeLessThan(50_000);
     assertThat(survivor.append(draft(ALPHA, "after crash")).get(10, TimeUnit.SECONDS).seq()).isEqualTo(stored.size() + 1);
@@ -394,13 +408,18 @@ class SqliteMessageStoreTest {
     }
   }
 
-  /** Child process for {@link #killedProcessKeepsEveryAckedMessage}: prints each acked seq. */
+  /**
+   * Child process for the kill tests: prints the seq of each append once the given stage
+   * ({@code written} or {@code durable}) completed.
+   */
   static final class CrashingWriter {
     public static void main(String[] args) throws Exception {
       SqliteMessageStore store = SqliteMessageStore.open(Path.of(args[0]));
       int count = Integer.parseInt(args[1]);
+      boolean written = args.length > 2 && args[2].equals("written");
       for (int i = 0; i < count; i++) {
-        store.append(draft(ALPHA, "crash " + i)).thenAccept(m -> {
+        AppendStages stages = store.appendStaged(draft(ALPHA, "crash " + i));
+        (written ? stages.written() : stages.durable()).thenAccept(m -> {
           synchronized (System.out) {
             System.out.println(m.seq());
             System.out.flush();

@@ -146,7 +146,6 @@ class WebSocketGroupCommitFanoutTest {
     // then is pinned by the tests of section b).
     StallingWebSocket stalled = stalling("/?nick=stalled&room=big", 4096);
     stalled.readUntilJson("joined");
-    long deliveredBefore = server.hub().room(room).orElseThrow().seq();
 
     // Exactly one commit of 160 chats of 8 KB (1.3 MB for each member), and nothing right after
     // it. What the socket has not taken once a scope flushed counts against the limit, so a
@@ -162,13 +161,17 @@ class WebSocketGroupCommitFanoutTest {
       while (!gate.held.await(20, TimeUnit.MILLISECONDS)) {
         assertThat(System.nanoTime()).as("the writer held on a sentinel").isLessThan(deadline);
         if (sentinel == null || sentinel.isDone()) {
-          // A sentinel already done was completed (and delivered) on this thread, which its
-          // append's completion reached first: nothing was held. Another one, then.
-          assertThat(sentinels).as("sentinels that did not hold the writer").hasSizeLessThan(5);
+          // A sentinel done (acked: durable) and no hold: its commit finished before this thread
+          // hooked its delivery onto the written stage, so this thread delivered it and nothing
+          // was held. A fast commit (no fsync before the written stage) makes that common.
+          // Another one, then.
+          assertThat(sentinels).as("sentinels that did not hold the writer").hasSizeLessThan(50);
           sentinels.add("sentinel " + sentinels.size());
           sentinel = server.hub().publish(room, "bot", sentinels.get(sentinels.size() - 1));
         }
       }
+      // Sentinels that did not hold the writer may have been delivered (on this thread) by now.
+      long deliveredBefore = server.hub().room(room).orElseThrow().seq();
       long queuedBefore = store.latestSeq(room);
       for (int i = 0; i < perSender; i++) {
         for (int s = 0; s < senders; s++) {

@@ -178,8 +178,26 @@ final class LiveSession implements HubSession {
 
   /** Sends an event to this session alone, in its format. */
   void send(ServerEvent event) {
+    if (write(event)) {
+      checkSlow();
+    }
+  }
+
+  /**
+   * Sends the answer to one of this session's own chats (its ack, or why none comes) without the
+   * slow-consumer check. The ack follows the chat's broadcast once the store has it on disk, and
+   * by then the broadcast may still be on its way to this client: one group commit may carry
+   * more than the limit, which is allowed (the broadcast itself was checked, see {@link
+   * #sendShared}). What is sent here is one small frame per frame the client sent, so the rate
+   * limit bounds it; the client's next broadcast is checked again.
+   */
+  void reply(ServerEvent event) {
+    write(event);
+  }
+
+  private boolean write(ServerEvent event) {
     if (closing.get()) {
-      return;
+      return false;
     }
     if (format == OutputFormat.JSON) {
       transport.sendText(EventEncoder.encode(event));
@@ -188,7 +206,7 @@ final class LiveSession implements HubSession {
         transport.sendText(frame);
       }
     }
-    checkSlow();
+    return true;
   }
 
   void sendError(ProtocolError error) {

@@ -1,5 +1,6 @@
 package io.qingliao.core.internal;
 
+import io.qingliao.core.AppendStages;
 import io.qingliao.core.ChatMessage;
 import io.qingliao.core.RoomName;
 import java.util.ArrayDeque;
@@ -23,9 +24,12 @@ import java.util.function.Supplier;
  * from the head of {@link #pending} by whichever thread holds the delivery lock.
  */
 final class Room {
-  /** A chat whose store append may still be running. */
-  record Pending(CompletableFuture<ChatMessage> stored, LiveSession sender, String cid,
-      CompletableFuture<ChatMessage> published) {}
+  /**
+   * A chat whose store append may still be running: delivered when {@code stored} (the append's
+   * written stage) completes, acked when {@code durable} does.
+   */
+  record Pending(CompletableFuture<ChatMessage> stored, CompletableFuture<ChatMessage> durable,
+      LiveSession sender, String cid, CompletableFuture<ChatMessage> published) {}
 
   private static final LiveSession[] NO_MEMBERS = new LiveSession[0];
 
@@ -53,19 +57,19 @@ final class Room {
   // ---- append side (appendLock) ----
 
   /** Appends via {@code append} and queues the result, unless the room was retired (then null). */
-  Pending enqueue(Supplier<CompletableFuture<ChatMessage>> append, LiveSession sender,
+  Pending enqueue(Supplier<AppendStages> append, LiveSession sender,
       String cid, CompletableFuture<ChatMessage> published) {
     synchronized (appendLock) {
       if (retired) {
         return null;
       }
-      CompletableFuture<ChatMessage> stored;
+      AppendStages stages;
       try {
-        stored = append.get();
+        stages = append.get();
       } catch (RuntimeException e) {
-        stored = CompletableFuture.failedFuture(e);
+        stages = AppendStages.single(CompletableFuture.failedFuture(e));
       }
-      Pending p = new Pending(stored, sender, cid, published);
+      Pending p = new Pending(stages.written(), stages.durable(), sender, cid, published);
       pending.add(p);
       return p;
     }

@@ -5,11 +5,13 @@ import io.qingliao.core.ClusterBroker;
 import io.qingliao.core.ErrorCode;
 import io.qingliao.core.MessageDraft;
 import io.qingliao.core.MessageFilter;
+import io.qingliao.core.ProtocolError;
 import io.qingliao.core.ProtocolException;
 import io.qingliao.core.RoomName;
 import io.qingliao.core.ServerEvent;
 import io.qingliao.core.ServerEvent.SystemKind;
 import io.qingliao.core.StoreUnavailableException;
+import io.qingliao.core.StoreUnconfirmedException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
@@ -56,7 +58,7 @@ final class RoomDelivery {
     while (pending == null) {
       room = hub.roomFor(accepted.room());
       long started = System.nanoTime();
-      pending = room.enqueue(() -> hub.store().append(accepted), sender, accepted.cid(), published);
+      pending = room.enqueue(() -> hub.store().appendStaged(accepted), sender, accepted.cid(), published);
       if (pending != null) {
         Room target = room;
         pending.stored().whenComplete((m, e) -> {
@@ -125,13 +127,39 @@ final class RoomDelivery {
     }
     room.delivered(message.seq());
     int recipients = room.fanOut(new RoomBroadcast(new ServerEvent.ChatEvent(message)), null);
+    hub.listeners().chatDelivered(message, recipients);
+    if (p.durable() == p.stored()) {
+      confirm(p, message, null);
+    } else {
+      // The store's durable stage comes later (after its fsync), on the store's thread.
+      p.durable().whenComplete((durable, failure) -> confirm(p, message, failure));
+    }
+  }
+
+  /** Acks the sender (or completes the publish) once the chat is durable; or says it could not be confirmed. */
+  private void confirm(Room.Pending p, ChatMessage message, Throwable failure) {
+    if (failure == null) {
+      if (p.sender() != null) {
+        p.sender().reply(new ServerEvent.Ack(p.cid(), message.id(), message.room(), message.seq(), message.ts()));
+      }
+      if (p.published() != null) {
+        p.published().complete(message);
+      }
+      return;
+    }
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    log.warn("chat {} #{} was delivered but the store could not confirm it durable: {}", message.room(),
+        message.seq(), cause.toString());
     if (p.sender() != null) {
-      p.sender().send(new ServerEvent.Ack(p.cid(), message.id(), message.room(), message.seq(), message.ts()));
+      ProtocolError unconfirmed = new ProtocolError(ErrorCode.STORE_UNCONFIRMED,
+          "message delivered, but the store could not confirm it is on disk; do not resend it", p.cid());
+      p.sender().reply(unconfirmed.toEvent());
+      hub.listeners().errorSent(p.sender().id(), ErrorCode.STORE_UNCONFIRMED);
     }
     if (p.published() != null) {
-      p.published().complete(message);
+      p.published().completeExceptionally(cause instanceof StoreUnconfirmedException ? cause
+          : new StoreUnconfirmedException("message delivered, but not confirmed on disk", cause));
     }
-    hub.listeners().chatDelivered(message, recipients);
   }
 
   // ---- membership ----

@@ -15,6 +15,7 @@ import io.qingliao.core.ProtocolJson;
 import io.qingliao.core.RoomName;
 import io.qingliao.core.RoomSummary;
 import io.qingliao.core.StoreUnavailableException;
+import io.qingliao.core.StoreUnconfirmedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -137,7 +138,10 @@ final class ApiRoutes {
     Exchanges.sendJson(exchange, 201, ProtocolJson.chat(stored));
   }
 
-  /** Maps what the hub throws to an HTTP answer: protocol errors 400 (429), store trouble 503. */
+  /**
+   * Maps what the hub throws to an HTTP answer: protocol errors 400 (429), store trouble 503, a
+   * message stored but not confirmed on disk 500.
+   */
   static HttpError failure(Throwable cause) {
     if (cause instanceof ProtocolException protocol) {
       int status = protocol.code() == ErrorCode.RATE_LIMITED ? 429
@@ -146,6 +150,11 @@ final class ApiRoutes {
     }
     if (cause instanceof StoreUnavailableException) {
       return new HttpError(503, ErrorCode.SERVER_BUSY.wire(), "the message store is unavailable, try again later");
+    }
+    if (cause instanceof StoreUnconfirmedException) {
+      // Stored and delivered, durability unknown: not a 503, which would invite a resend.
+      return new HttpError(500, ErrorCode.STORE_UNCONFIRMED.wire(),
+          "the message was delivered, but the store could not confirm it is on disk; do not resend it");
     }
     if (cause instanceof HttpError error) {
       return error;

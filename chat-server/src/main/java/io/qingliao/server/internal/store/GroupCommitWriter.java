@@ -1,10 +1,13 @@
 package io.qingliao.server.internal.store;
 
+import io.qingliao.core.AppendStages;
 import io.qingliao.core.ChatMessage;
 import io.qingliao.core.MessageDraft;
 import io.qingliao.core.RoomName;
 import io.qingliao.core.StoreUnavailableException;
+import io.qingliao.core.StoreUnconfirmedException;
 import io.qingliao.server.internal.batch.WriteBatch;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -30,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * The sequencer and the single writer of a SQLite store. {@link #append} gives a draft its
  * room's next seq and queues it without any I/O; one thread takes everything queued (up to
  * {@link #MAX_BATCH}), inserts it in one transaction and completes the futures in order once the
- * commit has returned.
+ * commit has returned: first the written stage (the commit is in the WAL, in the OS page cache:
+ * the rooms get the chats), then, after {@link WalSync#sync} has flushed the WAL to the disk, the
+ * durable stage (the senders get their acks). The fsync thus overlaps the fan-out instead of
+ * delaying it; see {@link WalSync}.
  *
  * <p>A failed commit fails every future of its batch with {@link StoreUnavailableException},
  * re-bases the rooms of the batch to their committed seq and drops the connection; the next
@@ -52,6 +58,7 @@ public final class GroupCommitWriter implements AutoCloseable {
 
   private final SqliteFiles files;
   private final ToLongFunction<RoomName> storedMaxSeq;
+  private final WalSync walSync;
   private final ConcurrentHashMap<RoomName, RoomSequence> sequences = new ConcurrentHashMap<>();
   private final LinkedBlockingQueue<PendingAppend> queue = new LinkedBlockingQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
@@ -65,6 +72,8 @@ public final class GroupCommitWriter implements AutoCloseable {
   private PreparedStatement upsertRoom;
   private Statement control;
   private Object openedFileKey;
+  /** True when commits run with synchronous=NORMAL and need {@link #walSync} to be durable. */
+  private boolean syncAfterCommit;
   private boolean failing;
 
   private volatile Object currentFileKey;
@@ -76,8 +85,15 @@ public final class GroupCommitWriter implements AutoCloseable {
    */
   public GroupCommitWriter(SqliteFiles files, Connection initial, ToLongFunction<RoomName> storedMaxSeq)
       throws SQLException {
+    this(files, initial, storedMaxSeq, new WalFileSync(files.walFile()));
+  }
+
+  /** As above, with the given way of flushing the WAL (tests make it fail or wait). */
+  public GroupCommitWriter(SqliteFiles files, Connection initial, ToLongFunction<RoomName> storedMaxSeq,
+      WalSync walSync) throws SQLException {
     this.files = files;
     this.storedMaxSeq = storedMaxSeq;
+    this.walSync = Objects.requireNonNull(walSync, "walSync");
     adopt(initial);
     this.thread = new Thread(this::run, "qingliao-sqlite-writer");
     thread.setDaemon(true);
@@ -85,34 +101,39 @@ public final class GroupCommitWriter implements AutoCloseable {
   }
 
   /** Assigns the next seq of the draft's room and queues it. Never blocks on a commit. */
-  public CompletableFuture<ChatMessage> append(MessageDraft draft) {
+  public AppendStages append(MessageDraft draft) {
     Objects.requireNonNull(draft, "draft");
     Lock lock = admission.readLock();
     lock.lock();
     try {
       if (closed) {
-        return CompletableFuture.failedFuture(new StoreUnavailableException("store is closed"));
+        return failed(new StoreUnavailableException("store is closed"));
       }
       if (queued.incrementAndGet() > MAX_QUEUED) {
         queued.decrementAndGet();
-        return CompletableFuture.failedFuture(new StoreUnavailableException("store is overloaded"));
+        return failed(new StoreUnavailableException("store is overloaded"));
       }
       RoomSequence sequence;
       try {
         sequence = sequence(draft.room());
       } catch (StoreUnavailableException e) {
         queued.decrementAndGet();
-        return CompletableFuture.failedFuture(e);
+        return failed(e);
       }
-      CompletableFuture<ChatMessage> future = new CompletableFuture<>();
+      CompletableFuture<ChatMessage> written = new CompletableFuture<>();
+      CompletableFuture<ChatMessage> durable = new CompletableFuture<>();
       synchronized (sequence) {
         ChatMessage message = draft.withSeq(sequence.next());
-        queue.add(new PendingAppend(message, sequence, sequence.epoch(), future));
+        queue.add(new PendingAppend(message, sequence, sequence.epoch(), written, durable));
       }
-      return future;
+      return new AppendStages(written, durable);
     } finally {
       lock.unlock();
     }
+  }
+
+  private static AppendStages failed(StoreUnavailableException failure) {
+    return AppendStages.single(CompletableFuture.failedFuture(failure));
   }
 
   /** The highest seq handed out in {@code room}, or -1 when this writer has not seen the room. */
@@ -203,7 +224,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       if (pending.epoch() == pending.sequence().epochForWriter()) {
         live.add(pending);
       } else {
-        pending.future().completeExceptionally(
+        pending.fail(
             new StoreUnavailableException("an earlier message of room " + pending.message().room() + " failed"));
       }
     }
@@ -233,12 +254,42 @@ public final class GroupCommitWriter implements AutoCloseable {
       failing = false;
     }
     lastSeqs.forEach(RoomSequence::committed);
-    // Completing a future broadcasts its chat; in one scope, each member gets the whole
-    // commit's chats in one write rather than one write per chat.
+    // Completing the written stage broadcasts the chats; in one scope, each member gets the
+    // whole commit's chats in one write rather than one write per chat.
     try (WriteBatch scope = WriteBatch.open()) {
       for (PendingAppend pending : live) {
-        pending.future().complete(pending.message());
+        pending.written().complete(pending.message());
       }
+    }
+    IOException unsynced = syncWal();
+    if (unsynced != null) {
+      discardConnection();
+      log.error("SQLite WAL fsync failed after a commit of {}: {} messages delivered without an ack", live.size(),
+          unsynced.toString());
+      failing = true;
+      StoreUnconfirmedException failure =
+          new StoreUnconfirmedException("could not confirm the message on disk: " + unsynced.getMessage(), unsynced);
+      live.forEach(p -> p.durable().completeExceptionally(failure));
+      return;
+    }
+    // Completing the durable stage acks the senders, again one write per sender.
+    try (WriteBatch scope = WriteBatch.open()) {
+      for (PendingAppend pending : live) {
+        pending.durable().complete(pending.message());
+      }
+    }
+  }
+
+  /** Flushes the WAL when commits do not (synchronous=NORMAL); null on success. */
+  private IOException syncWal() {
+    if (!syncAfterCommit) {
+      return null;
+    }
+    try {
+      walSync.sync();
+      return null;
+    } catch (IOException e) {
+      return e;
     }
   }
 
@@ -303,6 +354,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       upsertRoom = opened.prepareStatement(UPSERT_ROOM);
       control = opened.createStatement();
       opened.setAutoCommit(true);
+      syncAfterCommit = !SqliteFiles.commitsAreDurable(control);
     } catch (SQLException e) {
       SqliteFiles.closeQuietly(opened);
       throw e;
@@ -317,6 +369,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     SqliteFiles.closeQuietly(upsertRoom);
     SqliteFiles.closeQuietly(control);
     SqliteFiles.closeQuietly(connection);
+    walSync.release();
     insertMessage = null;
     upsertRoom = null;
     control = null;
@@ -337,7 +390,7 @@ public final class GroupCommitWriter implements AutoCloseable {
 
   private static void fail(PendingAppend pending, StoreUnavailableException failure) {
     if (pending != PendingAppend.STOP) {
-      pending.future().completeExceptionally(failure);
+      pending.fail(failure);
     }
   }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.sqlite.SQLiteConfig;
@@ -12,12 +13,14 @@ import org.sqlite.SQLiteConfig;
 /**
  * Opens connections to one SQLite database file and knows its schema.
  *
- * <p>Durability choice: WAL journal with {@code synchronous=FULL}. A commit returns only after
- * the WAL has been fsync'ed, so an acknowledged message survives a process crash (kill -9, which
- * {@code NORMAL} would also survive, since the WAL write is already in the OS page cache) and an
- * OS crash or power loss (which {@code NORMAL} would not: it may roll back the last commits).
- * The protocol promises that an {@code ack} means stored, and group commit pays the fsync once
- * per batch of up to thousands of messages, so the stronger mode costs little throughput.
+ * <p>Durability choice: WAL journal; the writer commits with {@code synchronous=NORMAL} and then
+ * fsyncs the WAL itself ({@link WalSync}) before any ack. After the commit the WAL frames are in
+ * the OS page cache: a crash of the process (kill -9) loses nothing, so the rooms may see the
+ * messages at once. After the fsync they also survive an OS crash or a power loss, which is what
+ * {@code synchronous=FULL} gives, and only then are the senders acked. Group commit pays the
+ * fsync once per batch of up to thousands of messages. When WAL mode is not available (a file
+ * system without shared memory), the writer falls back to the rollback journal with {@code
+ * synchronous=FULL}, where the commit itself is durable.
  */
 public final class SqliteFiles {
   /** The schema: one row per message, clustered by (room, seq) so a seq is stored once. */
@@ -62,11 +65,15 @@ public final class SqliteFiles {
     }
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
     config.setBusyTimeout(BUSY_TIMEOUT_MS);
     config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
     Connection connection = config.createConnection("jdbc:sqlite:" + dbFile);
     try (Statement statement = connection.createStatement()) {
+      if (!"wal".equalsIgnoreCase(pragma(statement, "journal_mode"))) {
+        // No WAL to fsync after the commit: make the commit itself durable.
+        statement.execute("PRAGMA synchronous = FULL");
+      }
       for (String ddl : SCHEMA) {
         statement.execute(ddl);
       }
@@ -75,6 +82,28 @@ public final class SqliteFiles {
     } catch (SQLException e) {
       closeQuietly(connection);
       throw e;
+    }
+  }
+
+  /** The WAL file next to the database, which the writer's commits append to. */
+  public Path walFile() {
+    return dbFile.resolveSibling(dbFile.getFileName() + "-wal");
+  }
+
+  /**
+   * True when a commit on this connection is durable by itself ({@code synchronous=FULL} or
+   * higher); false when the WAL must still be fsync'ed ({@code NORMAL}).
+   */
+  static boolean commitsAreDurable(Statement statement) throws SQLException {
+    return Integer.parseInt(pragma(statement, "synchronous")) >= 2;
+  }
+
+  private static String pragma(Statement statement, String name) throws SQLException {
+    try (ResultSet rows = statement.executeQuery("PRAGMA " + name)) {
+      if (!rows.next()) {
+        throw new SQLException("PRAGMA " + name + " returned nothing");
+      }
+      return rows.getString(1);
     }
   }
 
