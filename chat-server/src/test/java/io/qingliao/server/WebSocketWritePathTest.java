@@ -155,6 +155,11 @@ class WebSocketWritePathTest {
     // Fill the socket right after one of the library's pings (the next is a second away), so that
     // none of its buffers waits while the frames go out: the sending threads then write until the
     // socket takes only part of a frame, which stays cut while the receiver stalls.
+    // Two pings: the first may be the one every connection gets when it opens (see
+    // WebSocketFrontend.pingOnce); the second is surely the library's periodic one. The pong in
+    // between keeps the library's connection-lost check (1.5 s here) from ending the receiver.
+    receiver.readUntil(StallingWebSocket.PING);
+    receiver.send(StallingWebSocket.PONG, new byte[0]);
     receiver.readUntil(StallingWebSocket.PING);
     int jsonPings = 0;
     int chatsSent = 0;

@@ -190,10 +190,11 @@ final class AccountingChannel implements WrappedByteChannel {
    * Asked by the library last thing before it drops write interest. A buffer of its own queued
    * since it last looked (a close frame, say) counts too: its demand for writing may just have
    * been overwritten by the library's own read-only interest, and would then wait for the sweep.
+   * Frames a write scope holds do not: the scope writes them, and asks the selector if it must.
    */
   @Override
   public boolean isNeedWrite() {
-    return !transport.connection().outQueue.isEmpty() || transport.outbox().hasWaiting()
+    return !transport.connection().outQueue.isEmpty() || transport.outbox().waitsForSelector()
         || delegate instanceof WrappedByteChannel w && w.isNeedWrite();
   }
 

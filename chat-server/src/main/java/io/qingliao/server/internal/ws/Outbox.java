@@ -181,9 +181,12 @@ final class Outbox implements WriteBatch.Deferred {
     afterDrain = null;
   }
 
-  /** True while frames wait. */
-  synchronized boolean hasWaiting() {
-    return head != null;
+  /**
+   * True while frames wait for the selector: the socket refused them, or they go out over TLS.
+   * Frames a scope holds back, or that a sending thread is writing, are not the selector's.
+   */
+  synchronized boolean waitsForSelector() {
+    return selectorAsked && head != null;
   }
 
   // The selector's side, through AccountingChannel ----------------------------------------------

@@ -203,9 +203,12 @@ final class WsTransport implements SessionTransport {
    */
   void sweep(long now, long idleNanos) {
     long deadline = closeDeadline;
-    if (!conn.isClosed() && (!conn.outQueue.isEmpty() || outbox.hasWaiting()) && !selectorWantsWrite()) {
+    if (!conn.isClosed() && (!conn.outQueue.isEmpty() || outbox.waitsForSelector()) && !selectorWantsWrite()) {
       // The selector's race: demand signalled just after its last look at the queues, which it
       // then overwrote with read interest. Write now what waits (a close frame included).
+      // Only what waits for the selector: a sweep that also signalled for frames a write scope
+      // held at that instant (a big room's fan-out in progress) marked hundreds of silent
+      // members' keys, which Java-WebSocket then walks at every wake-up until they next read.
       signalWriteDemand();
     }
     if (closing.get()) {
