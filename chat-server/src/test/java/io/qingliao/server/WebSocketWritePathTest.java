@@ -156,10 +156,11 @@ class WebSocketWritePathTest {
     // none of its buffers waits while the frames go out: the sending threads then write until the
     // socket takes only part of a frame, which stays cut while the receiver stalls.
     // Two pings: the first may be the one every connection gets when it opens (see
-    // WebSocketFrontend.pingOnce); the second is surely the library's periodic one. The pong in
-    // between keeps the library's connection-lost check (1.5 s here) from ending the receiver.
+    // WebSocketFrontend.pingOnce); the second is surely the library's periodic one. Both
+    // clients speak in between: the idle timeout (2 s) counts their frames, not their pongs.
     receiver.readUntil(StallingWebSocket.PING);
-    receiver.send(StallingWebSocket.PONG, new byte[0]);
+    keepStalledAlive(receiver, "j-open");
+    sender.sendJson(ping("s-open"));
     receiver.readUntil(StallingWebSocket.PING);
     int jsonPings = 0;
     int chatsSent = 0;
