@@ -148,7 +148,8 @@ final class RoomDelivery {
       return;
     }
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    log.warn("chat {} #{} was delivered but the store could not confirm it durable: {}", message.room(),
+    // The store logs the failure once per commit; a line per chat would flood the log.
+    log.debug("chat {} #{} was delivered but the store could not confirm it durable: {}", message.room(),
         message.seq(), cause.toString());
     if (p.sender() != null) {
       ProtocolError unconfirmed = new ProtocolError(ErrorCode.STORE_UNCONFIRMED,
