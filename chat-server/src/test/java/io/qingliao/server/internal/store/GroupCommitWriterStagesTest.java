@@ -60,75 +60,66 @@ class GroupCommitWriterStagesTest {
 
   @Test
   void aChatIsWrittenAndReadableBeforeTheWalSyncAndDurableOnlyAfterIt() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch syncing = new CountDownLatch(1);
     SqliteFiles files = new SqliteFiles(dir);
-    WalFileSync real = new WalFileSync(files.walFile());
-    GroupCommitWriter writer = writer(files, new WalSync() {
-      @Override
-      public void sync() throws IOException {
-        syncing.countDown();
-        try {
-          release.await(20, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        real.sync();
-      }
-
-      @Override
-      public void release() {
-        real.release();
-      }
-    });
+    GatedWalSync gate = new GatedWalSync(new WalFileSync(files.walFile()));
+    GroupCommitWriter writer = writer(files, gate);
 
     AppendStages stages = writer.append(draft("先看到"));
     ChatMessage written = stages.written().get(10, TimeUnit.SECONDS);
-    assertThat(syncing.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(stages.durable()).as("durable before the fsync").isNotDone();
     assertThat(storedTexts(files)).containsExactly("先看到");
 
-    release.countDown();
+    gate.open.countDown();
     assertThat(stages.durable().get(10, TimeUnit.SECONDS)).isSameAs(written);
   }
 
   @Test
   void theWalIsSyncedOncePerCommitNotPerMessage() throws Exception {
-    AtomicInteger syncs = new AtomicInteger();
-    CountDownLatch firstSync = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
     SqliteFiles files = new SqliteFiles(dir);
-    WalFileSync real = new WalFileSync(files.walFile());
-    GroupCommitWriter writer = writer(files, new WalSync() {
-      @Override
-      public void sync() throws IOException {
-        syncs.incrementAndGet();
-        firstSync.countDown();
-        try {
-          release.await(20, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        real.sync();
-      }
-
-      @Override
-      public void release() {
-        real.release();
-      }
-    });
+    GatedWalSync gate = new GatedWalSync(new WalFileSync(files.walFile()));
+    GroupCommitWriter writer = writer(files, gate);
     writer.append(draft("first"));
-    assertThat(firstSync.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
     // While the writer waits in the first fsync, 500 more queue up: one commit, one more fsync.
     List<AppendStages> queued = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
       queued.add(writer.append(draft("m" + i)));
     }
-    release.countDown();
+    gate.open.countDown();
     for (AppendStages stages : queued) {
       stages.durable().get(10, TimeUnit.SECONDS);
     }
-    assertThat(syncs).hasValue(2);
+    assertThat(gate.syncs).hasValue(2);
+  }
+
+  /** The real WAL sync, held at its first call until {@link #open} (20 s at most); counts calls. */
+  private static final class GatedWalSync implements WalSync {
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch open = new CountDownLatch(1);
+    final AtomicInteger syncs = new AtomicInteger();
+    private final WalSync real;
+
+    GatedWalSync(WalSync real) {
+      this.real = real;
+    }
+
+    @Override
+    public void sync() throws IOException {
+      syncs.incrementAndGet();
+      entered.countDown();
+      try {
+        open.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      real.sync();
+    }
+
+    @Override
+    public void release() {
+      real.release();
+    }
   }
 
   @Test
