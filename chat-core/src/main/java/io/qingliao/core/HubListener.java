@@ -18,7 +18,10 @@ public interface HubListener {
   /** An {@code error} was sent to a client. */
   default void errorSent(String sessionId, ErrorCode code) {}
 
-  /** A store append took {@code nanos} from call to completion. */
+  /**
+   * A store append took {@code nanos} from call to completion of its durable stage (see {@link
+   * AppendStages}): what a sender's {@code ack} waits for.
+   */
   default void storeAppendCompleted(long nanos, boolean ok) {}
 
   default void joined(RoomName room, String nick) {}

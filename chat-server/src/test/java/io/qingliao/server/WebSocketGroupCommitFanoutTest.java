@@ -161,16 +161,14 @@ class WebSocketGroupCommitFanoutTest {
       while (!gate.held.await(20, TimeUnit.MILLISECONDS)) {
         assertThat(System.nanoTime()).as("the writer held on a sentinel").isLessThan(deadline);
         if (sentinel == null || sentinel.isDone()) {
-          // A sentinel done (acked: durable) and no hold: its commit finished before this thread
-          // hooked its delivery onto the written stage, so this thread delivered it and nothing
-          // was held. A fast commit (no fsync before the written stage) makes that common.
-          // Another one, then.
+          // A sentinel done and no hold: its append was durable before this thread hooked the
+          // report onto it, so this thread reported it and nothing was held. Another one, then.
           assertThat(sentinels).as("sentinels that did not hold the writer").hasSizeLessThan(50);
           sentinels.add("sentinel " + sentinels.size());
           sentinel = server.hub().publish(room, "bot", sentinels.get(sentinels.size() - 1));
         }
       }
-      // Sentinels that did not hold the writer may have been delivered (on this thread) by now.
+      // The held sentinel, and any that did not hold the writer, are delivered by now.
       long deliveredBefore = server.hub().room(room).orElseThrow().seq();
       long queuedBefore = store.latestSeq(room);
       for (int i = 0; i < perSender; i++) {
@@ -225,8 +223,8 @@ class WebSocketGroupCommitFanoutTest {
 
   /**
    * Holds the store's writer thread, once armed, in the first append completion it reports
-   * (RoomDelivery reports each one from the completion of its append's future, which the writer
-   * runs in the write scope of its commit before it takes its next batch), until released or for
+   * (RoomDelivery reports each one from the completion of its append's durable stage, which the
+   * writer runs after its commit's fsync, before it takes its next batch), until released or for
    * 20 s at most (a listener should not block; this one does so on purpose, and boundedly). Not
    * on the arming thread: an append whose completion reached that thread first was completed
    * there, and holding it would hold the test.

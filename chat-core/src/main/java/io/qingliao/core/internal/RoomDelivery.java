@@ -61,8 +61,11 @@ final class RoomDelivery {
       pending = room.enqueue(() -> hub.store().appendStaged(accepted), sender, accepted.cid(), published);
       if (pending != null) {
         Room target = room;
+        // The listener times the append to its durable stage (what the ack waits for); for a
+        // store with one stage that is the same moment as the delivery.
+        pending.durable().whenComplete((m, e) ->
+            hub.listeners().storeAppendCompleted(System.nanoTime() - started, e == null));
         pending.stored().whenComplete((m, e) -> {
-          hub.listeners().storeAppendCompleted(System.nanoTime() - started, e == null);
           drain(target);
           hub.runDeferred();
         });

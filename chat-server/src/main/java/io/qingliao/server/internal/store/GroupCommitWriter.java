@@ -89,7 +89,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   }
 
   /** As above, with the given way of flushing the WAL (tests make it fail or wait). */
-  public GroupCommitWriter(SqliteFiles files, Connection initial, ToLongFunction<RoomName> storedMaxSeq,
+  GroupCommitWriter(SqliteFiles files, Connection initial, ToLongFunction<RoomName> storedMaxSeq,
       WalSync walSync) throws SQLException {
     this.files = files;
     this.storedMaxSeq = storedMaxSeq;

@@ -10,7 +10,7 @@ import java.io.IOException;
  * an ack keeps what {@code synchronous=FULL} promised (the WAL fsync'ed), while the members no
  * longer wait for the disk.
  */
-public interface WalSync {
+interface WalSync {
   /** Flushes everything committed so far to the disk; throws when the disk refused. */
   void sync() throws IOException;
 
