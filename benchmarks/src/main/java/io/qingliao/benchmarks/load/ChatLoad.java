@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -51,6 +52,10 @@ final class ChatLoad implements WsLoop.Listener {
   private final LoopStats[] stats;
   private final WsConnection[] conns;
   private final AtomicIntegerArray remaining;
+  /** Per message: when it was sent, and the latency to its first and to its last receiver. */
+  private final long[] sentAtOf;
+  private final AtomicLongArray firstLatency;
+  private final AtomicLongArray lastLatency;
   private final int[] senderOf;
   private final AtomicInteger nextId = new AtomicInteger();
   private final AtomicLong expectedDeliveries = new AtomicLong();
@@ -77,6 +82,9 @@ final class ChatLoad implements WsLoop.Listener {
     this.conns = new WsConnection[n];
     this.remaining = new AtomicIntegerArray(plan.maxMessages());
     this.senderOf = new int[plan.maxMessages()];
+    this.sentAtOf = new long[plan.maxMessages()];
+    this.firstLatency = new AtomicLongArray(plan.maxMessages());
+    this.lastLatency = new AtomicLongArray(plan.maxMessages());
     this.roomMembers = new int[plan.rooms()];
   }
 
@@ -231,6 +239,24 @@ final class ChatLoad implements WsLoop.Listener {
     r.put("p99Ms", ms(latency.percentileNanos(0.99)));
     r.put("p999Ms", ms(latency.percentileNanos(0.999)));
     r.put("maxMs", ms(latency.maxNanos()));
+    // Per message: how long its first receiver waited (the server's path before the fan-out:
+    // decode, store, broadcast start) and its last (the whole fan-out). A tail in the first
+    // points at stalls before the fan-out; a gap between the two is the fan-out itself.
+    LatencyHistogram first = new LatencyHistogram();
+    LatencyHistogram last = new LatencyHistogram();
+    for (int id = 0; id < sent; id++) {
+      long at = sentAtOf[id];
+      if (at >= warmupEnd && at < measureEnd && remaining.get(id) == 0) {
+        first.record(firstLatency.get(id));
+        last.record(lastLatency.get(id));
+      }
+    }
+    r.put("firstReceiverP50Ms", ms(first.percentileNanos(0.50)));
+    r.put("firstReceiverP99Ms", ms(first.percentileNanos(0.99)));
+    r.put("firstReceiverMaxMs", ms(first.maxNanos()));
+    r.put("lastReceiverP50Ms", ms(last.percentileNanos(0.50)));
+    r.put("lastReceiverP99Ms", ms(last.percentileNanos(0.99)));
+    r.put("lastReceiverMaxMs", ms(last.maxNanos()));
     r.put("windowSeconds", round(window, 2));
     r.put("serverCpuSeconds", round(serverCpu, 2));
     r.put("serverCpuCores", round(serverCpu / window, 2));
@@ -303,6 +329,7 @@ final class ChatLoad implements WsLoop.Listener {
     }
     int expected = target.broadcastsToAll() ? allMembers : roomMembers[s.room];
     senderOf[id] = s.id;
+    firstLatency.set(id, Long.MAX_VALUE);
     remaining.set(id, expected);
     expectedDeliveries.addAndGet(expected);
     s.inFlight++;
@@ -310,6 +337,7 @@ final class ChatLoad implements WsLoop.Listener {
     if (now >= warmupEnd && now < measureEnd) {
       stats[s.id % loops.length].sentInWindow++;
     }
+    sentAtOf[id] = now;
     s.writeFrame(0x1, ChatText.frame(id, s.id, now));
     return true;
   }
@@ -366,6 +394,9 @@ final class ChatLoad implements WsLoop.Listener {
     if (sentAt >= warmupEnd && sentAt < measureEnd) {
       st.latency.record(now - sentAt);
     }
+    long took = now - sentAt;
+    firstLatency.accumulateAndGet(mid, took, Math::min);
+    lastLatency.accumulateAndGet(mid, took, Math::max);
     if (remaining.decrementAndGet(mid) == 0) {
       completed(mid);
     }

@@ -70,6 +70,14 @@ final class Report {
     num(t, "latency p90 (ms)", n, q, "p90Ms", "%.2f");
     num(t, "**latency p99 (ms)**", n, q, "p99Ms", "%.2f");
     num(t, "latency max (ms)", n, q, "maxMs", "%.2f");
+    if (n.has("firstReceiverP99Ms") && q.has("firstReceiverP99Ms")) {
+      // Per message: the wait of its first receiver (the server's path up to the fan-out) and of
+      // its last (the whole fan-out); p99 over messages, not over deliveries.
+      num(t, "per message: first receiver p50 (ms)", n, q, "firstReceiverP50Ms", "%.2f");
+      num(t, "per message: first receiver p99 (ms)", n, q, "firstReceiverP99Ms", "%.2f");
+      num(t, "per message: last receiver p50 (ms)", n, q, "lastReceiverP50Ms", "%.2f");
+      num(t, "per message: last receiver p99 (ms)", n, q, "lastReceiverP99Ms", "%.2f");
+    }
     row(t, "lost / duplicated / error frames", lost(n), lost(q), "");
     num(t, "server CPU (cores busy)", n, q, "serverCpuCores", "%.2f");
     num(t, "**deliveries per server CPU-second**", n, q, "deliveriesPerServerCpuSecond", "%,.0f");
