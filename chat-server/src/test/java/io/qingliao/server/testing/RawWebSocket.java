@@ -25,6 +25,7 @@ public final class RawWebSocket implements Closeable {
   public static final int CONTINUATION = 0x0;
   public static final int CLOSE = 0x8;
   public static final int PING = 0x9;
+  public static final int PONG = 0xA;
 
   private final Socket socket;
   private final DataInputStream in;
@@ -110,7 +111,8 @@ public final class RawWebSocket implements Closeable {
     }
   }
 
-  private Frame readAnyFrame() throws IOException {
+  /** Reads the next frame from the server, pings included (a test that answers them itself). */
+  public Frame readAnyFrame() throws IOException {
     int b0 = in.readUnsignedByte();
     int b1 = in.readUnsignedByte();
     long length = b1 & 0x7f;

@@ -34,6 +34,7 @@ import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.CloseFrame;
+import org.java_websocket.framing.Framedata;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
@@ -68,6 +69,8 @@ public final class WebSocketFrontend extends WebSocketServer {
   /** Flushes half of a large write scope while the scope's own thread does the other half. */
   private final ExecutorService flushHelper;
   private final long idleNanos;
+  /** Between two keep-alive pings of a connection: half the idle timeout, at least a second. */
+  private final long pingNanos;
 
   public WebSocketFrontend(WsSettings settings, Hub hub, ServerMetrics metrics) {
     super(new InetSocketAddress(settings.host(), settings.port()),
@@ -77,6 +80,7 @@ public final class WebSocketFrontend extends WebSocketServer {
     this.hub = hub;
     this.metrics = metrics;
     this.idleNanos = settings.idleTimeout().toNanos();
+    this.pingNanos = TimeUnit.SECONDS.toNanos(Math.max(1, settings.idleTimeout().toSeconds() / 2));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("qingliao-ws-scheduler"));
     this.tlsTasks = settings.tls() == null ? null
         : Executors.newSingleThreadExecutor(daemon("qingliao-ws-tls"));
@@ -89,8 +93,10 @@ public final class WebSocketFrontend extends WebSocketServer {
     // (1, 3, 7 s). The kernel caps this at net.core.somaxconn.
     setMaxPendingConnections(ACCEPT_BACKLOG);
     setDaemon(true);
-    // Protocol pings find dead peers; live but silent clients are the idle check's business.
-    setConnectionLostTimeout((int) Math.max(1, settings.idleTimeout().toSeconds() / 2));
+    // Protocol pings find dead peers (live but silent clients are the idle check's business).
+    // Our sweep sends them, each connection at its own phase (WsTransport.keepAlive): the
+    // library's own checker pings every connection in the same instant.
+    setConnectionLostTimeout(0);
     setWebSocketFactory(new TransportFactory(plainOrTls(settings.tls()), this));
   }
 
@@ -210,7 +216,7 @@ public final class WebSocketFrontend extends WebSocketServer {
 
   private void openSession(WebSocket conn) {
     WsTransport transport = conn.getAttachment();
-    transport.upgraded();
+    transport.upgraded(pingNanos);
     Identity identity = transport.identity();
     if (identity == null) {
       metrics.connectionRefused("unauthorized");
@@ -271,6 +277,14 @@ public final class WebSocketFrontend extends WebSocketServer {
       try (WriteBatch batch = WriteBatch.open()) {
         session.onBinary(message);
       }
+    }
+  }
+
+  @Override
+  public void onWebsocketPong(WebSocket conn, Framedata pong) {
+    WsTransport transport = conn.getAttachment();
+    if (transport != null) {
+      transport.pongReceived();
     }
   }
 
@@ -425,7 +439,7 @@ public final class WebSocketFrontend extends WebSocketServer {
   private void sweep() {
     long now = System.nanoTime();
     for (WsTransport transport : transports) {
-      runQuietly(() -> transport.sweep(now, idleNanos));
+      runQuietly(() -> transport.sweep(now, idleNanos, pingNanos));
       if (transport.connection().isClosed()) {
         transports.remove(transport);
         releaseSlot(transport);

@@ -10,9 +10,11 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.java_websocket.WebSocketImpl;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.CloseFrame;
 
 /**
@@ -36,6 +38,10 @@ final class WsTransport implements SessionTransport {
   private final AtomicBoolean closing = new AtomicBoolean();
   private final long acceptedAt = System.nanoTime();
   private volatile long lastFrameAt = acceptedAt;
+  /** When the client last answered a ping (or the connection opened). */
+  private volatile long lastPongAt = acceptedAt;
+  /** When this connection's next keep-alive ping is due; 0 until the WebSocket is open. */
+  private volatile long nextPingAt;
   private volatile long closeDeadline;
   private volatile int closeCode = CloseCodes.GOING_AWAY;
   private volatile String closeReason = "";
@@ -170,9 +176,23 @@ final class WsTransport implements SessionTransport {
     }
   }
 
-  /** The handshake is done: from now on a close waits for the client's close frame. */
-  void upgraded() {
+  /**
+   * The handshake is done: from now on a close waits for the client's close frame, and the
+   * connection is pinged every {@code pingNanos}. Its first periodic ping comes at a random point
+   * of the first period, so that connections that opened together (a big room filling up, every
+   * client reconnecting after a restart) are not pinged, and do not answer, all in one burst:
+   * a thousand pongs read in one go hold up the chats that arrive with them.
+   */
+  void upgraded(long pingNanos) {
+    long now = System.nanoTime();
+    lastPongAt = now;
+    nextPingAt = now + 1 + ThreadLocalRandom.current().nextLong(pingNanos);
     upgraded = true;
+  }
+
+  /** The client answered a ping. */
+  void pongReceived() {
+    lastPongAt = System.nanoTime();
   }
 
   /** A data frame arrived: the idle clock starts again. */
@@ -198,10 +218,12 @@ final class WsTransport implements SessionTransport {
   }
 
   /**
-   * The periodic check: ends a close that takes too long, and closes a connection whose client
-   * has been silent past {@code idleNanos} (4000), or has not finished its handshake by then.
+   * The periodic check: ends a close that takes too long, closes a connection whose client
+   * has been silent past {@code idleNanos} (4000), or has not finished its handshake by then,
+   * and pings an open connection once per {@code pingNanos} (cutting it when the client has not
+   * answered for one and a half of those).
    */
-  void sweep(long now, long idleNanos) {
+  void sweep(long now, long idleNanos, long pingNanos) {
     long deadline = closeDeadline;
     if (!conn.isClosed() && (!conn.outQueue.isEmpty() || outbox.waitsForSelector()) && !selectorWantsWrite()) {
       // The selector's race: demand signalled just after its last look at the queues, which it
@@ -228,6 +250,8 @@ final class WsTransport implements SessionTransport {
       if (session != null && now - lastFrameAt > idleNanos) {
         server.idle(this);
         close(CloseCodes.IDLE, CloseCodes.REASON_IDLE);
+      } else {
+        keepAlive(now, pingNanos);
       }
     } else if (!upgraded && !conn.isClosed() && conn.isFlushAndClose() && conn.outQueue.isEmpty()) {
       // A handshake the library refused itself (no key, wrong version, not WebSocket at all):
@@ -239,6 +263,28 @@ final class WsTransport implements SessionTransport {
     } else if (!conn.isClosed() && now - acceptedAt > idleNanos) {
       closing.set(true);
       server.runLater(() -> conn.closeConnection(CloseFrame.ABNORMAL_CLOSE, "no handshake"));
+    }
+  }
+
+  /** Pings the client when its ping is due, or cuts the connection if it left the last ones unanswered. */
+  private void keepAlive(long now, long pingNanos) {
+    long due = nextPingAt;
+    if (due == 0 || now - due < 0) {
+      return;
+    }
+    if (now - lastPongAt > pingNanos + pingNanos / 2) {
+      // The peer is gone without a FIN (a phone that lost its network, a dead NAT mapping):
+      // nothing would tell us otherwise until the idle timeout, or ever for a client that
+      // keeps sending its application pings into a half-open connection's void.
+      closing.set(true);
+      server.runLater(() -> conn.closeConnection(CloseFrame.ABNORMAL_CLOSE, "no pong in time"));
+      return;
+    }
+    nextPingAt = now + pingNanos;
+    try {
+      conn.sendPing();
+    } catch (WebsocketNotConnectedException closedMeanwhile) {
+      // The next sweep finds it closed.
     }
   }
 
