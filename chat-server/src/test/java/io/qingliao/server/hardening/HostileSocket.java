@@ -59,6 +59,19 @@ public final class HostileSocket implements Closeable {
     return new HostileSocket(socket);
   }
 
+  /**
+   * A TCP connection with a fixed send buffer: what the client has written is then what the
+   * server took, give or take that buffer and the server's receive window. (Left to itself,
+   * Linux grows a loopback send buffer to 4 MiB when the peer is slow to read.)
+   */
+  static HostileSocket tcpWithSendBuffer(int port, int bytes) throws IOException {
+    Socket socket = new Socket();
+    socket.setSendBufferSize(bytes);
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    socket.setSoTimeout(5_000);
+    return new HostileSocket(socket);
+  }
+
   /** A TCP connection with a small receive buffer, for a client that will never read. */
   static HostileSocket tcpWithReceiveBuffer(int port, int bytes) throws IOException {
     Socket socket = new Socket();
