@@ -151,8 +151,9 @@ class OverloadTest {
 
   /**
    * 50 clients stop reading while 500 others chat: the 50 are closed with 4008 once their queue
-   * passes 64 KiB, the heap stays bounded, and the chatters' p99 latency stays within twice its
-   * unloaded value (measured in this test, before the slow ones come and after they are gone).
+   * passes 64 KiB, the heap stays bounded, and the chatters' p99 latency stays within three times
+   * its unloaded value plus 10 ms (measured in this test, before the slow ones come and after
+   * they are gone).
    * Every client is a raw socket, so the test itself runs no thread per client.
    */
   @Test
@@ -221,7 +222,11 @@ class OverloadTest {
 
     assertThat(dropped).hasSize(50);
     assertThat(server.hub().sessionCount()).isEqualTo(500);
-    assertThat(p99Loaded).isLessThanOrEqualTo(baseline.multipliedBy(2).plusMillis(5));
+    // The loaded rounds share the 2 cores with 50 handshakes and 50 closes, which the unloaded
+    // ones do not: 1.3-1.8 times the baseline here, 2.5 once in a full CI run. A slow consumer
+    // that held up its neighbours would cost them far more: their frames would wait for a
+    // socket that never drains, until the 4008.
+    assertThat(p99Loaded).isLessThanOrEqualTo(baseline.multipliedBy(3).plusMillis(10));
     assertThat(heapAfter - heapBefore).as("heap growth").isLessThan(64L << 20);
     for (HostileSocket s : slow) {
       s.awaitEndOfStream(Duration.ofSeconds(5));
