@@ -83,7 +83,15 @@ public final class HostileSocket implements Closeable {
 
   /** A completed WebSocket handshake on {@code pathAndQuery}; fails unless the answer is 101. */
   public static HostileSocket upgraded(int port, String pathAndQuery) throws IOException {
-    HostileSocket s = tcp(port);
+    return upgraded(tcp(port), port, pathAndQuery);
+  }
+
+  /** As {@link #upgraded(int, String)}, over a socket with a fixed send buffer (see {@link #tcpWithSendBuffer}). */
+  static HostileSocket upgradedWithSendBuffer(int port, String pathAndQuery, int sendBufferBytes) throws IOException {
+    return upgraded(tcpWithSendBuffer(port, sendBufferBytes), port, pathAndQuery);
+  }
+
+  private static HostileSocket upgraded(HostileSocket s, int port, String pathAndQuery) throws IOException {
     s.write(handshake(port, pathAndQuery, ""));
     String head = s.readHttpHead();
     if (!head.startsWith("HTTP/1.1 101")) {
@@ -218,6 +226,32 @@ public final class HostileSocket implements Closeable {
         throw new AssertionError("the server did not end the connection within " + timeout, e);
       } catch (SocketException e) {
         return Duration.ofNanos(System.nanoTime() - start);
+      }
+    }
+  }
+
+  /**
+   * Reads and discards until the server's FIN; fails if the server resets the connection instead,
+   * or has not ended it within {@code timeout}.
+   */
+  void awaitOrderlyEnd(Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    byte[] sink = new byte[64 * 1024];
+    InputStream raw = socket.getInputStream();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new AssertionError("the server did not end the connection within " + timeout);
+      }
+      socket.setSoTimeout((int) Math.max(1, Duration.ofNanos(left).toMillis()));
+      try {
+        if (raw.read(sink) < 0) {
+          return;
+        }
+      } catch (SocketTimeoutException e) {
+        throw new AssertionError("the server did not end the connection within " + timeout, e);
+      } catch (SocketException e) {
+        throw new AssertionError("the server reset the connection instead of ending it", e);
       }
     }
   }

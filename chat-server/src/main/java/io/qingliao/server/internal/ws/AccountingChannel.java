@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,8 @@ import org.java_websocket.enums.ReadyState;
  *       answers every handshake refused by an {@code InvalidDataException} with a fixed
  *       {@code 404 WebSocket Upgrade Failure}; once {@link #refuse} is called, that response is
  *       replaced, byte for byte, by ours.
+ *   <li>It closes a plain socket through {@link GentleClose}, so that a client still sending when
+ *       the server ends the connection reads the close frame, not a reset.
  * </ul>
  */
 final class AccountingChannel implements WrappedByteChannel {
@@ -183,7 +186,12 @@ final class AccountingChannel implements WrappedByteChannel {
 
   @Override
   public void close() throws IOException {
-    delegate.close();
+    if (delegate instanceof SocketChannel socket) {
+      // The library closes as soon as its close frame is out; a client may still be sending.
+      transport.closeSocket(socket);
+    } else {
+      delegate.close(); // TLS: the library's channel ends the TLS session itself
+    }
   }
 
   /**

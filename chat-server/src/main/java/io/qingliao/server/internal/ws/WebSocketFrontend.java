@@ -68,6 +68,8 @@ public final class WebSocketFrontend extends WebSocketServer {
   private final ExecutorService tlsTasks;
   /** Flushes half of a large write scope while the scope's own thread does the other half. */
   private final ExecutorService flushHelper;
+  /** Closes sockets without a reset while their client is still sending. */
+  private final GentleClose gentleClose;
   private final long idleNanos;
   /** Between two keep-alive pings of a connection: half the idle timeout, at least a second. */
   private final long pingNanos;
@@ -82,6 +84,7 @@ public final class WebSocketFrontend extends WebSocketServer {
     this.idleNanos = settings.idleTimeout().toNanos();
     this.pingNanos = TimeUnit.SECONDS.toNanos(Math.max(1, settings.idleTimeout().toSeconds() / 2));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("qingliao-ws-scheduler"));
+    this.gentleClose = new GentleClose(scheduler);
     this.tlsTasks = settings.tls() == null ? null
         : Executors.newSingleThreadExecutor(daemon("qingliao-ws-tls"));
     this.flushHelper = Runtime.getRuntime().availableProcessors() < 2 ? null
@@ -145,6 +148,7 @@ public final class WebSocketFrontend extends WebSocketServer {
       runQuietly(() -> transport.connection().closeConnection(CloseFrame.GOING_AWAY, CloseCodes.REASON_SHUTDOWN));
     }
     scheduler.shutdownNow();
+    gentleClose.stop();
     if (tlsTasks != null) {
       tlsTasks.shutdownNow();
     }
@@ -378,6 +382,10 @@ public final class WebSocketFrontend extends WebSocketServer {
     } catch (RejectedExecutionException stopping) {
       log.debug("server stopping: dropped a deferred close");
     }
+  }
+
+  GentleClose gentleClose() {
+    return gentleClose;
   }
 
   /** Runs {@code task} on the scheduler thread, or here once the server is stopping. */

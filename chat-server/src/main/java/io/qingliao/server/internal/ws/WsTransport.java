@@ -5,10 +5,12 @@ import io.qingliao.core.HubSession;
 import io.qingliao.core.OutboundFrame;
 import io.qingliao.core.SessionTransport;
 import io.qingliao.server.Identity;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -295,6 +297,11 @@ final class WsTransport implements SessionTransport {
     int bytes = frame.remaining();
     outbox.send(frame);
     server.metrics().framesOut(1, bytes);
+  }
+
+  /** Closes the connection's socket, letting a client that is still sending read why first. */
+  void closeSocket(SocketChannel socket) throws IOException {
+    server.gentleClose().close(socket);
   }
 
   /** Asks the selector to write this connection; false once the server or connection is gone. */
