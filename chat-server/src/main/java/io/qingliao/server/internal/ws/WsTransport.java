@@ -275,9 +275,8 @@ final class WsTransport implements SessionTransport {
       return;
     }
     if (now - lastPongAt > pingNanos + pingNanos / 2) {
-      // The peer is gone without a FIN (a phone that lost its network, a dead NAT mapping):
-      // nothing would tell us otherwise until the idle timeout, or ever for a client that
-      // keeps sending its application pings into a half-open connection's void.
+      // The peer is gone without a FIN (a phone that lost its network, a dead NAT mapping), or
+      // has stopped reading: writes to it would only fail after minutes of TCP retransmission.
       closing.set(true);
       server.runLater(() -> conn.closeConnection(CloseFrame.ABNORMAL_CLOSE, "no pong in time"));
       return;
