@@ -204,10 +204,22 @@ public final class HostileSocket implements Closeable {
   }
 
   /**
-   * Reads and discards until the server ends the connection, and returns how long that took;
-   * fails if it is still open after {@code timeout}.
+   * Reads and discards until the server ends the connection (a FIN or a reset), and returns how
+   * long that took; fails if it is still open after {@code timeout}.
    */
   Duration awaitEndOfStream(Duration timeout) throws IOException {
+    return readUntilEnd(timeout, true);
+  }
+
+  /**
+   * Reads and discards until the server's FIN; fails if the server resets the connection instead,
+   * or has not ended it within {@code timeout}.
+   */
+  void awaitOrderlyEnd(Duration timeout) throws IOException {
+    readUntilEnd(timeout, false);
+  }
+
+  private Duration readUntilEnd(Duration timeout, boolean resetIsAnEnd) throws IOException {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     byte[] sink = new byte[64 * 1024];
@@ -225,33 +237,10 @@ public final class HostileSocket implements Closeable {
       } catch (SocketTimeoutException e) {
         throw new AssertionError("the server did not end the connection within " + timeout, e);
       } catch (SocketException e) {
-        return Duration.ofNanos(System.nanoTime() - start);
-      }
-    }
-  }
-
-  /**
-   * Reads and discards until the server's FIN; fails if the server resets the connection instead,
-   * or has not ended it within {@code timeout}.
-   */
-  void awaitOrderlyEnd(Duration timeout) throws IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    byte[] sink = new byte[64 * 1024];
-    InputStream raw = socket.getInputStream();
-    while (true) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        throw new AssertionError("the server did not end the connection within " + timeout);
-      }
-      socket.setSoTimeout((int) Math.max(1, Duration.ofNanos(left).toMillis()));
-      try {
-        if (raw.read(sink) < 0) {
-          return;
+        if (!resetIsAnEnd) {
+          throw new AssertionError("the server reset the connection instead of ending it", e);
         }
-      } catch (SocketTimeoutException e) {
-        throw new AssertionError("the server did not end the connection within " + timeout, e);
-      } catch (SocketException e) {
-        throw new AssertionError("the server reset the connection instead of ending it", e);
+        return Duration.ofNanos(System.nanoTime() - start);
       }
     }
   }
