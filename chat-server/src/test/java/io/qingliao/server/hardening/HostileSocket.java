@@ -53,10 +53,7 @@ public final class HostileSocket implements Closeable {
 
   /** A TCP connection, nothing sent yet. */
   static HostileSocket tcp(int port) throws IOException {
-    Socket socket = new Socket();
-    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-    socket.setSoTimeout(5_000);
-    return new HostileSocket(socket);
+    return connect(new Socket(), port);
   }
 
   /**
@@ -67,15 +64,18 @@ public final class HostileSocket implements Closeable {
   static HostileSocket tcpWithSendBuffer(int port, int bytes) throws IOException {
     Socket socket = new Socket();
     socket.setSendBufferSize(bytes);
-    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-    socket.setSoTimeout(5_000);
-    return new HostileSocket(socket);
+    return connect(socket, port);
   }
 
   /** A TCP connection with a small receive buffer, for a client that will never read. */
   static HostileSocket tcpWithReceiveBuffer(int port, int bytes) throws IOException {
     Socket socket = new Socket();
     socket.setReceiveBufferSize(bytes);
+    return connect(socket, port);
+  }
+
+  /** Connects {@code socket} (its buffer sizes set: they must be before the connect) to the server. */
+  private static HostileSocket connect(Socket socket, int port) throws IOException {
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(5_000);
     return new HostileSocket(socket);

@@ -70,7 +70,9 @@ final class GentleClose {
       socket.close();
       return;
     }
-    lingering.add(socket);
+    if (!lingering.add(socket)) {
+      return; // closed twice: the first close already watches it
+    }
     look(new Lingering(socket, System.nanoTime() + LINGER_NANOS, DRAIN_LIMIT - drained), FIRST_LOOK_MS);
   }
 
